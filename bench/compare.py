@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Runs Panagrad's JMH benchmarks and the PyTorch reference on the same machine, one right after the
+other, and prepends a table of ratios to bench/RESULTS.md (earlier results stay below).
+
+Usage: python3 bench/compare.py [--threads 2] [--sizes 256,512,1024] [--quick]
+Needs: bench/target/benchmarks.jar (mvn -q package -pl bench -am -DskipTests), a JDK 25 (bin/find-java),
+and for the reference Debian's python3-torch with OpenBLAS (apt-get install python3-torch libopenblas0-pthread),
+run with /usr/bin/python3.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "bench", "target", "benchmarks.jar")
+PEER = os.path.join(ROOT, "bench", "peer")
+RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
+TORCH_PYTHON = "/usr/bin/python3"
+
+
+def java():
+    return subprocess.run([os.path.join(ROOT, "bin", "find-java")], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def run_jmh(pattern, params, threads, quick):
+    """Runs one JMH benchmark pattern; returns {param-string: (score, unit)}."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    cmd = [java(), "--add-modules=jdk.incubator.vector", "-jar", JAR, pattern, "-rf", "json", "-rff", out,
+           "-jvmArgsAppend", f"-Dpanagrad.threads={threads}"]
+    for k, v in params.items():
+        cmd += ["-p", f"{k}={v}"]
+    if quick:
+        cmd += ["-wi", "2", "-i", "3"]
+    print("$", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+    with open(out) as f:
+        data = json.load(f)
+    os.unlink(out)
+    results = {}
+    for r in data:
+        key = ",".join(f"{k}={v}" for k, v in sorted(r.get("params", {}).items()))
+        results[key] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreUnit"], r["primaryMetric"]["scoreError"])
+    return results
+
+
+def run_peer(script, args):
+    cmd = [TORCH_PYTHON, os.path.join(PEER, script)] + [str(a) for a in args]
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def machine():
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            cpu = m.group(1) if m else cpu
+    except OSError:
+        pass
+    jdk = subprocess.run([java(), "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    return f"{cpu}, {os.cpu_count()} cores, {jdk}"
+
+
+def gemm_rows(sizes, threads, quick):
+    ours = run_jmh("GemmBench", {"n": ",".join(map(str, sizes))}, threads, quick)
+    peer = run_peer("torch_sgemm.py", sizes + ["--threads", threads])
+    torch = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"n=(\d+) GFLOPS=([\d.]+)", peer)}
+    rows = []
+    for n in sizes:
+        ms, unit, err = ours[f"n={n}"]
+        assert unit == "ms/op", unit
+        gflops = 2 * n ** 3 / (ms * 1e-3) / 1e9
+        rows.append((f"sgemm n={n} (GFLOPS)", f"{gflops:.1f} (±{err / ms * 100:.0f}%)", f"{torch[n]:.1f}",
+                     f"{gflops / torch[n]:.2f}x"))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", default="2")
+    ap.add_argument("--sizes", default="256,512,1024")
+    ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
+    a = ap.parse_args()
+    if not os.path.exists(JAR):
+        sys.exit("bench/target/benchmarks.jar is missing: mvn -q package -pl bench -am -DskipTests")
+    sizes = [int(s) for s in a.sizes.split(",")]
+    rows = gemm_rows(sizes, a.threads, a.quick)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Higher is better; ratio = ours / PyTorch.",
+             "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]
+    table += [f"| {w} | {o} | {t} | {r} |" for w, o, t, r in rows]
+    block = "\n".join(table) + "\n"
+    print(block)
+    header = "# Benchmark results\n\nLatest first. Produced by `python3 bench/compare.py`.\n\n"
+    old = ""
+    if os.path.exists(RESULTS):
+        with open(RESULTS) as f:
+            old = f.read()
+        old = old[len(header):] if old.startswith(header) else old
+    with open(RESULTS, "w") as f:
+        f.write(header + block + "\n" + old)
+
+
+if __name__ == "__main__":
+    main()

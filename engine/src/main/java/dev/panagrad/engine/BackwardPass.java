@@ -1,0 +1,106 @@
+package dev.panagrad.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The graph walk of reverse-mode autodiff: visit the nodes from the output back to the leaves in
+ * reverse topological order, so that every node has received the gradients of all its consumers
+ * before its own backward runs; accumulate leaf gradients into {@code .grad}.
+ */
+final class BackwardPass {
+    private BackwardPass() {
+    }
+
+    static void run(Tensor root, Tensor seed, boolean retainGraph) {
+        Node rootNode = root.gradFn();
+        if (rootNode == null) {
+            accumulateLeaf(root, seed);
+            return;
+        }
+        Map<Node, Tensor> pending = new IdentityHashMap<>();
+        pending.put(rootNode, seed);
+        try (var ignored = Grad.disabled()) {
+            for (Node node : reverseTopologicalOrder(rootNode)) {
+                Tensor g = pending.remove(node);
+                if (g == null) {
+                    continue;
+                }
+                if (node.retainedOutput() != null) {
+                    accumulateLeaf(node.retainedOutput(), g);
+                }
+                Tensor[] grads = node.backward(g);
+                if (!retainGraph) {
+                    node.free();
+                }
+                for (int i = 0; i < node.inputCount(); i++) {
+                    Tensor input = node.input(i);
+                    if (grads[i] == null || !input.requiresGrad()) {
+                        continue;
+                    }
+                    Tensor gi = toShape(node, i, grads[i], input.shape());
+                    Node next = input.gradFn();
+                    if (next == null) {
+                        accumulateLeaf(input, gi);
+                    } else {
+                        pending.merge(next, gi, Tensor::add);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sums a gradient over the dimensions along which its input was broadcast. */
+    private static Tensor toShape(Node node, int i, Tensor grad, Shape shape) {
+        if (grad.shape().equals(shape)) {
+            return grad;
+        }
+        if (!shape.broadcastsTo(grad.shape())) {
+            throw new IllegalStateException(node.op() + ": backward gave input " + i + " a gradient of shape "
+                    + grad.shape() + ", which does not reduce to the input's shape " + shape);
+        }
+        return grad.sumTo(shape);
+    }
+
+    private static void accumulateLeaf(Tensor leaf, Tensor g) {
+        Tensor current = leaf.grad();
+        if (current == null) {
+            leaf.setGrad(g.copy());
+        } else {
+            current.addInPlace(g, 1f);
+        }
+    }
+
+    /** Nodes reachable from {@code root}, each after every node that consumes its output. */
+    private static List<Node> reverseTopologicalOrder(Node root) {
+        List<Node> postOrder = new ArrayList<>();
+        Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Node> stack = new ArrayDeque<>();
+        ArrayDeque<Integer> nextChild = new ArrayDeque<>();
+        stack.push(root);
+        nextChild.push(0);
+        visited.add(root);
+        while (!stack.isEmpty()) {
+            Node node = stack.peek();
+            int c = nextChild.pop();
+            if (c < node.inputCount()) {
+                nextChild.push(c + 1);
+                Node child = node.input(c).gradFn();
+                if (child != null && visited.add(child)) {
+                    stack.push(child);
+                    nextChild.push(0);
+                }
+            } else {
+                stack.pop();
+                postOrder.add(node);
+            }
+        }
+        Collections.reverse(postOrder);
+        return postOrder;
+    }
+}

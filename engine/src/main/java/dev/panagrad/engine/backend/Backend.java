@@ -1,0 +1,130 @@
+package dev.panagrad.engine.backend;
+
+/**
+ * The kernels every backend provides. Kernels work on {@link Storage} buffers with explicit sizes,
+ * offsets and strides, never on tensors: autodiff and shape checking live above this interface, so a
+ * backend only has to compute.
+ *
+ * <p>Conventions: all matrices are row-major; a "[outer, size, inner]" view describes a contiguous
+ * tensor reshaped so that the axis being reduced or normalised has length {@code size}, with
+ * {@code outer} rows before it and {@code inner} contiguous elements after it. Output storages never
+ * alias inputs unless a method says so. Callers check arguments; kernels may assume them valid.
+ */
+public interface Backend {
+
+    /** Short name used to choose the backend ({@code simd}, {@code scalar}, ...). */
+    String name();
+
+    /** One line for logs: the backend, its vector width or device, its thread count. */
+    String describe();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** {@code dst[offset, offset + count) = value}. */
+    void fill(Storage dst, int offset, int count, float value);
+
+    /** Copies {@code count} floats. {@code src} and {@code dst} may be the same storage if the ranges do not overlap. */
+    void copy(Storage src, int srcOffset, Storage dst, int dstOffset, int count);
+
+    /**
+     * Copies an n-dimensional strided region: for every index {@code i} of {@code shape},
+     * {@code dst[dstOffset + i . dstStrides] = src[srcOffset + i . srcStrides]}. Source strides may be 0
+     * (broadcast). Destination strides must address each element once.
+     */
+    void stridedCopy(int[] shape, Storage src, int srcOffset, int[] srcStrides,
+                     Storage dst, int dstOffset, int[] dstStrides);
+
+    // ---- element-wise -------------------------------------------------------------------------
+
+    /** {@code y[i] = op(x[i]; p, q)} for {@code i < count}. {@code y} may be {@code x}. */
+    void unary(UnaryOp op, float p, float q, Storage x, Storage y, int count);
+
+    /**
+     * {@code gx[i] = op.grad(x[i], y[i], gy[i]; p, q)}: the input gradient of {@link #unary}, given its
+     * input, its output and the output gradient.
+     */
+    void unaryBackward(UnaryOp op, float p, float q, Storage x, Storage y, Storage gy, Storage gx, int count);
+
+    /**
+     * {@code out[i] = op(a[i . aStrides], b[i . bStrides])} for every index {@code i} of {@code shape};
+     * {@code out} is contiguous. Broadcast operands have stride 0 along the broadcast dimensions.
+     */
+    void binary(BinaryOp op, int[] shape, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out);
+
+    /** {@code y[i] += alpha * x[i]} for {@code i < count}. */
+    void axpy(int count, float alpha, Storage x, Storage y);
+
+    /**
+     * {@code out[i] = cond[i] != 0 ? a[i] : b[i]} over {@code shape} with broadcast strides, as
+     * {@code torch.where}; {@code out} is contiguous.
+     */
+    void select(int[] shape, Storage cond, int[] condStrides, Storage a, int[] aStrides,
+                Storage b, int[] bStrides, Storage out);
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    /** Reduces {@code x} viewed as [outer, size, inner] along the middle axis into {@code out}, [outer, inner]. */
+    void reduce(ReduceOp op, Storage x, int outer, int size, int inner, Storage out);
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} with {@code op(A)} of shape m x k and {@code op(B)}
+     * of shape k x n, where {@code op(X)} is X or its transpose. Row-major with leading dimensions
+     * {@code lda}, {@code ldb}, {@code ldc}. When {@code beta == 0}, C is not read (NaN in C is ignored),
+     * as in BLAS.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+              Storage a, int aOffset, int lda, Storage b, int bOffset, int ldb,
+              float beta, Storage c, int cOffset, int ldc);
+
+    /**
+     * {@code batch} independent {@link #gemm}s, the i-th reading A at {@code aOffset + i * aStride}, B at
+     * {@code bOffset + i * bStride} and writing C at {@code cOffset + i * cStride}. A stride of 0 reuses
+     * one operand for every product (a broadcast batch dimension).
+     */
+    default void gemmBatched(int batch, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             Storage a, int aOffset, int aStride, int lda,
+                             Storage b, int bOffset, int bStride, int ldb,
+                             float beta, Storage c, int cOffset, int cStride, int ldc) {
+        for (int i = 0; i < batch; i++) {
+            gemm(transA, transB, m, n, k, alpha, a, aOffset + i * aStride, lda, b, bOffset + i * bStride, ldb,
+                    beta, c, cOffset + i * cStride, ldc);
+        }
+    }
+
+    // ---- softmax family -----------------------------------------------------------------------
+
+    /**
+     * Softmax of {@code x} viewed as [outer, size, inner] along the middle axis, into {@code y}; with
+     * {@code log}, the log-softmax. Numerically stable (the maximum is subtracted first).
+     */
+    void softmax(Storage x, Storage y, int outer, int size, int inner, boolean log);
+
+    /**
+     * Input gradient of {@link #softmax} from its output {@code y} and output gradient {@code gy}:
+     * {@code gx = y * (gy - sum(gy * y))}, or for log-softmax {@code gx = gy - exp(y) * sum(gy)}.
+     */
+    void softmaxBackward(Storage y, Storage gy, Storage gx, int outer, int size, int inner, boolean log);
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    /**
+     * {@code out[o, j, i] = x[o, index[j], i]}: selects entries of the middle axis of {@code x}, viewed
+     * as [outer, size, inner]; {@code out} is [outer, index.length, inner].
+     */
+    void indexSelect(Storage x, int outer, int size, int inner, int[] index, Storage out);
+
+    /** {@code gx[o, index[j], i] += g[o, j, i]}: the adjoint of {@link #indexSelect}; repeated indices add up. */
+    void indexAdd(Storage g, int outer, int size, int inner, int[] index, Storage gx);
+
+    /**
+     * {@code torch.gather}: for every index {@code i} of {@code indexShape},
+     * {@code out[i] = x[i with i[dim] replaced by index[i]]}, with {@code x} addressed through
+     * {@code xStrides}; {@code out} and {@code index} are contiguous of shape {@code indexShape}.
+     */
+    void gather(int[] indexShape, int dim, int[] index, Storage x, int[] xStrides, Storage out);
+
+    /** The adjoint of {@link #gather}: {@code gx[i with i[dim] = index[i]] += g[i]}; repeated indices add up. */
+    void scatterAdd(int[] indexShape, int dim, int[] index, Storage g, Storage gx, int[] gxStrides);
+}

@@ -1,0 +1,282 @@
+package dev.panagrad.engine.backend.simd;
+
+import dev.panagrad.engine.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-precision GEMM, {@code C = alpha * op(A) * op(B) + beta * C}, in the Vector API.
+ *
+ * <p>The structure is the classic one of BLIS and OpenBLAS:
+ * <ol>
+ *   <li>C is split into one part per thread, along M or N, whichever is larger. Each thread packs
+ *       its own operands: on this class of machine, reading panels that another core packed costs
+ *       more than packing them twice;</li>
+ *   <li>within a part, op(B) is copied, KC rows x NC columns at a time, into "slivers" NR columns
+ *       wide, stored k-major so that the micro-kernel reads each k-step's NR values contiguously;</li>
+ *   <li>op(A) is copied, MC rows x KC columns at a time, into slivers MR rows high, also k-major, with
+ *       alpha folded in. Packing absorbs the transpose flags, so callers never transpose;</li>
+ *   <li>the micro-kernel keeps an MR x NR tile of C in MR x 2 vector registers and, per k-step,
+ *       broadcasts MR values of A against two vectors of B: 2 MR fused multiply-adds per 2 + MR
+ *       loads.</li>
+ * </ol>
+ * Every element of C sums its k-products in the same order whatever the thread count, so results do
+ * not depend on how many threads run.
+ */
+public final class GemmKernel {
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = SPECIES.length();
+    /** Rows of the register tile. */
+    static final int MR = 6;
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * LANES;
+    /** Depth of one packed block. */
+    static final int KC = Integer.getInteger("panagrad.gemm.kc", 256);
+    /** Rows of one packed block of A. */
+    static final int MC = MR * Integer.getInteger("panagrad.gemm.mcSlivers", 160);
+    /** Columns of one packed panel of B. */
+    static final int NC = NR * Integer.getInteger("panagrad.gemm.ncSlivers", 32);
+    /** Below this many flops, threads cost more than they save. */
+    private static final double PARALLEL_FLOPS = 2e6;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private GemmKernel() {
+    }
+
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        int threads = Parallel.threads();
+        if (threads == 1 || Parallel.inWorker() || 2.0 * m * n * k < PARALLEL_FLOPS) {
+            serial(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        boolean splitM = ceilDiv(m, MR) >= ceilDiv(n, NR);
+        int units = splitM ? ceilDiv(m, MR) : ceilDiv(n, NR);
+        int unit = splitM ? MR : NR;
+        int parts = Math.min(threads, units);
+        Parallel.forEach(parts, (p0, p1) -> {
+            for (int part = p0; part < p1; part++) {
+                int from = (int) ((long) units * part / parts) * unit;
+                int to = Math.min(splitM ? m : n, (int) ((long) units * (part + 1) / parts) * unit);
+                if (splitM) {
+                    serial(transA, transB, to - from, n, k, alpha, a, aOff + (transA ? from : from * lda), lda,
+                            b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
+                } else {
+                    serial(transA, transB, m, to - from, k, alpha, a, aOff, lda,
+                            b, bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from, ldc);
+                }
+            }
+        });
+    }
+
+    /** The blocked algorithm on the calling thread, with that thread's packing buffers. */
+    private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float beta, float[] c, int cOff, int ldc) {
+        Workspace ws = WORKSPACE.get();
+        float[] edge = ws.edge;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int nSlivers = ceilDiv(nc, NR);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float[] bp = ws.packedB(nSlivers * NR * kc);
+                for (int s = 0; s < nSlivers; s++) {
+                    packB(transB, b, bOff, ldb, pc, kc, jc + s * NR, Math.min(NR, n - jc - s * NR), bp, s * NR * kc);
+                }
+                // The first k-block applies beta; later ones add to what earlier ones wrote.
+                boolean accumulate = pc > 0 || beta != 0f;
+                if (pc == 0 && beta != 0f && beta != 1f) {
+                    scale(m, nc, beta, c, cOff + jc, ldc);
+                }
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    int mSlivers = ceilDiv(mc, MR);
+                    float[] ap = ws.packedA(mSlivers * MR * kc);
+                    for (int s = 0; s < mSlivers; s++) {
+                        packA(transA, a, aOff, lda, alpha, ic + s * MR, Math.min(MR, m - ic - s * MR), pc, kc,
+                                ap, s * MR * kc);
+                    }
+                    for (int ns = 0; ns < nSlivers; ns++) {
+                        int nr = Math.min(NR, nc - ns * NR);
+                        for (int ms = 0; ms < mSlivers; ms++) {
+                            int mr = Math.min(MR, mc - ms * MR);
+                            int ci = cOff + (ic + ms * MR) * ldc + jc + ns * NR;
+                            if (mr == MR && nr == NR) {
+                                micro(kc, ap, ms * MR * kc, bp, ns * NR * kc, c, ci, ldc, accumulate);
+                            } else {
+                                micro(kc, ap, ms * MR * kc, bp, ns * NR * kc, edge, 0, NR, false);
+                                for (int r = 0; r < mr; r++) {
+                                    for (int j = 0; j < nr; j++) {
+                                        int o = ci + r * ldc + j;
+                                        c[o] = accumulate ? c[o] + edge[r * NR + j] : edge[r * NR + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The MR x NR register tile: C[0:MR, 0:NR] = A-sliver * B-sliver, plus C if {@code accumulate}. */
+    private static void micro(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                              boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
+            FloatVector av = FloatVector.broadcast(SPECIES, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+        }
+        // Written out rather than through a helper: a call that C2 declines to inline would box the vectors.
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, c, ci));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, c, ci + LANES));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, c, ci + ldc));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, c, ci + ldc + LANES));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, c, ci + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, c, ci + 2 * ldc + LANES));
+            c30 = c30.add(FloatVector.fromArray(SPECIES, c, ci + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(SPECIES, c, ci + 3 * ldc + LANES));
+            c40 = c40.add(FloatVector.fromArray(SPECIES, c, ci + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(SPECIES, c, ci + 4 * ldc + LANES));
+            c50 = c50.add(FloatVector.fromArray(SPECIES, c, ci + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(SPECIES, c, ci + 5 * ldc + LANES));
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + LANES);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + LANES);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + LANES);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + LANES);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + LANES);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + LANES);
+    }
+
+    /** Packs rows [i0, i0 + mr) x columns [p0, p0 + kc) of alpha * op(A), zero-padding to MR rows. */
+    private static void packA(boolean trans, float[] a, int aOff, int lda, float alpha, int i0, int mr,
+                              int p0, int kc, float[] ap, int base) {
+        if (mr < MR) {
+            java.util.Arrays.fill(ap, base, base + MR * kc, 0f);
+        }
+        if (trans) {
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0;
+                int dst = base + p * MR;
+                for (int r = 0; r < mr; r++) {
+                    ap[dst + r] = alpha * a[src + r];
+                }
+            }
+        } else {
+            for (int r = 0; r < mr; r++) {
+                int src = aOff + (i0 + r) * lda + p0;
+                int dst = base + r;
+                for (int p = 0; p < kc; p++) {
+                    ap[dst + p * MR] = alpha * a[src + p];
+                }
+            }
+        }
+    }
+
+    /** Packs rows [p0, p0 + kc) x columns [j0, j0 + nr) of op(B), zero-padding to NR columns. */
+    private static void packB(boolean trans, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nr,
+                              float[] bp, int base) {
+        if (trans) {
+            if (nr < NR) {
+                java.util.Arrays.fill(bp, base, base + NR * kc, 0f);
+            }
+            for (int j = 0; j < nr; j++) {
+                int src = bOff + (j0 + j) * ldb + p0;
+                int dst = base + j;
+                for (int p = 0; p < kc; p++) {
+                    bp[dst + p * NR] = b[src + p];
+                }
+            }
+        } else if (nr == NR) {
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (p0 + p) * ldb + j0;
+                int dst = base + p * NR;
+                FloatVector.fromArray(SPECIES, b, src).intoArray(bp, dst);
+                FloatVector.fromArray(SPECIES, b, src + LANES).intoArray(bp, dst + LANES);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (p0 + p) * ldb + j0;
+                int dst = base + p * NR;
+                System.arraycopy(b, src, bp, dst, nr);
+                java.util.Arrays.fill(bp, dst + nr, dst + NR, 0f);
+            }
+        }
+    }
+
+    /** C = beta * C, for k = 0 or alpha = 0; with beta = 0, C is overwritten with zeros. */
+    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                c[row + j] = beta == 0f ? 0f : beta * c[row + j];
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Packing buffers of the thread that calls gemm, grown on demand and reused across calls. */
+    private static final class Workspace {
+        private float[] a = new float[0];
+        private float[] b = new float[0];
+        private final float[] edge = new float[MR * NR];
+
+        float[] packedA(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] packedB(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
+        }
+    }
+}

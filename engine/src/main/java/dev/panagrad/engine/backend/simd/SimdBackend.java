@@ -1,0 +1,134 @@
+package dev.panagrad.engine.backend.simd;
+
+import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.backend.BinaryOp;
+import dev.panagrad.engine.backend.ReduceOp;
+import dev.panagrad.engine.backend.Storage;
+import dev.panagrad.engine.backend.UnaryOp;
+import dev.panagrad.engine.backend.scalar.ScalarBackend;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The default CPU backend: kernels written with the JDK Vector API at the machine's widest float
+ * species, run on the shared thread pool. Kernels that are rarely on a hot path (gather, scatter,
+ * index select, where) keep the reference loops of {@link ScalarBackend}, which this class extends.
+ */
+public final class SimdBackend extends ScalarBackend {
+
+    @Override
+    public String name() {
+        return "simd";
+    }
+
+    @Override
+    public String describe() {
+        return "simd (Vector API, " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit float vectors, "
+                + Parallel.threads() + " threads)";
+    }
+
+    @Override
+    public void fill(Storage dst, int offset, int count, float value) {
+        java.util.Arrays.fill(dst.array(), offset, offset + count, value);
+    }
+
+    @Override
+    public void copy(Storage src, int srcOffset, Storage dst, int dstOffset, int count) {
+        System.arraycopy(src.array(), srcOffset, dst.array(), dstOffset, count);
+    }
+
+    @Override
+    public void stridedCopy(int[] shape, Storage src, int srcOffset, int[] srcStrides,
+                            Storage dst, int dstOffset, int[] dstStrides) {
+        StridedLayout lay = StridedLayout.of(shape, srcStrides, dstStrides);
+        float[] s = src.array();
+        float[] d = dst.array();
+        int len = lay.rowLength();
+        int ss = lay.innerStride(0);
+        int ds = lay.innerStride(1);
+        Parallel.forRange(lay.rows(), Math.max(1, SimdMaps.GRAIN / Math.max(1, len)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int so = srcOffset + lay.rowOffset(0, r);
+                int dof = dstOffset + lay.rowOffset(1, r);
+                if (ss == 1 && ds == 1) {
+                    System.arraycopy(s, so, d, dof, len);
+                } else if (ss == 0 && ds == 1) {
+                    java.util.Arrays.fill(d, dof, dof + len, s[so]);
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        d[dof + i * ds] = s[so + i * ss];
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void unary(UnaryOp op, float p, float q, Storage x, Storage y, int count) {
+        SimdMaps.unary(op, p, q, x.array(), y.array(), count);
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, float p, float q, Storage x, Storage y, Storage gy, Storage gx, int count) {
+        SimdMaps.unaryBackward(op, p, q, x.array(), y.array(), gy.array(), gx.array(), count);
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] shape, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out) {
+        SimdBinary.binary(op, shape, a.array(), aStrides, b.array(), bStrides, out.array());
+    }
+
+    @Override
+    public void axpy(int count, float alpha, Storage x, Storage y) {
+        SimdMaps.axpy(count, alpha, x.array(), y.array());
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Storage x, int outer, int size, int inner, Storage out) {
+        SimdReductions.reduce(op, x.array(), outer, size, inner, out.array());
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     Storage a, int aOffset, int lda, Storage b, int bOffset, int ldb,
+                     float beta, Storage c, int cOffset, int ldc) {
+        GemmKernel.gemm(transA, transB, m, n, k, alpha, a.array(), aOffset, lda, b.array(), bOffset, ldb,
+                beta, c.array(), cOffset, ldc);
+    }
+
+    @Override
+    public void gemmBatched(int batch, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            Storage a, int aOffset, int aStride, int lda,
+                            Storage b, int bOffset, int bStride, int ldb,
+                            float beta, Storage c, int cOffset, int cStride, int ldc) {
+        // Many small products: one per task. One large product: its own threads inside gemm.
+        if (batch > 1 && 2.0 * m * n * k < 1 << 24) {
+            Parallel.forEach(batch, (b0, b1) -> {
+                for (int i = b0; i < b1; i++) {
+                    gemm(transA, transB, m, n, k, alpha, a, aOffset + i * aStride, lda,
+                            b, bOffset + i * bStride, ldb, beta, c, cOffset + i * cStride, ldc);
+                }
+            });
+        } else {
+            super.gemmBatched(batch, transA, transB, m, n, k, alpha, a, aOffset, aStride, lda,
+                    b, bOffset, bStride, ldb, beta, c, cOffset, cStride, ldc);
+        }
+    }
+
+    @Override
+    public void softmax(Storage x, Storage y, int outer, int size, int inner, boolean log) {
+        if (inner == 1) {
+            SimdSoftmax.forward(x.array(), y.array(), outer, size, log);
+        } else {
+            super.softmax(x, y, outer, size, inner, log);
+        }
+    }
+
+    @Override
+    public void softmaxBackward(Storage y, Storage gy, Storage gx, int outer, int size, int inner, boolean log) {
+        if (inner == 1) {
+            SimdSoftmax.backward(y.array(), gy.array(), gx.array(), outer, size, log);
+        } else {
+            super.softmaxBackward(y, gy, gx, outer, size, inner, log);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package dev.panagrad.engine.backend.simd;
+
+import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.backend.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vectorised element-wise maps and their derivatives. Each op has its own loop: a shared loop with
+ * the op chosen inside would merge vector values from different branches, which C2 may box.
+ * Tails shorter than a vector use the scalar formula of {@link UnaryOp}.
+ */
+final class SimdMaps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Elements per parallel chunk: large enough that a task outweighs its scheduling. */
+    static final int GRAIN = 1 << 15;
+
+    private SimdMaps() {
+    }
+
+    static void unary(UnaryOp op, float p, float q, float[] x, float[] y, int count) {
+        Parallel.forRange(count, GRAIN, (from, to) -> unaryRange(op, p, q, x, y, from, to));
+    }
+
+    static void unaryBackward(UnaryOp op, float p, float q, float[] x, float[] y, float[] gy, float[] gx, int count) {
+        Parallel.forRange(count, GRAIN, (from, to) -> backwardRange(op, p, q, x, y, gy, gx, from, to));
+    }
+
+    static void axpy(int count, float alpha, float[] x, float[] y) {
+        Parallel.forRange(count, GRAIN, (from, to) -> {
+            FloatVector a = FloatVector.broadcast(S, alpha);
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += L) {
+                FloatVector.fromArray(S, x, i).fma(a, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+            }
+            for (; i < to; i++) {
+                y[i] += alpha * x[i];
+            }
+        });
+    }
+
+    private static void unaryRange(UnaryOp op, float p, float q, float[] x, float[] y, int from, int to) {
+        int end = from + S.loopBound(to - from);
+        int i = from;
+        switch (op) {
+            case NEG -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).neg().intoArray(y, i);
+                }
+            }
+            case AFFINE -> {
+                FloatVector vp = FloatVector.broadcast(S, p);
+                FloatVector vq = FloatVector.broadcast(S, q);
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).fma(vp, vq).intoArray(y, i);
+                }
+            }
+            case EXP -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).lanewise(VectorOperators.EXP).intoArray(y, i);
+                }
+            }
+            case LOG -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).lanewise(VectorOperators.LOG).intoArray(y, i);
+                }
+            }
+            case SQRT -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).sqrt().intoArray(y, i);
+                }
+            }
+            case POW -> i = pow(p, x, y, i, end);
+            case ABS -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).abs().intoArray(y, i);
+                }
+            }
+            case RELU -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).max(0f).intoArray(y, i);
+                }
+            }
+            case SIGMOID -> {
+                for (; i < end; i += L) {
+                    FloatVector e = FloatVector.fromArray(S, x, i).neg().lanewise(VectorOperators.EXP);
+                    FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(y, i);
+                }
+            }
+            case TANH -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).lanewise(VectorOperators.TANH).intoArray(y, i);
+                }
+            }
+            case CLAMP -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, x, i).max(p).min(q).intoArray(y, i);
+                }
+            }
+        }
+        for (; i < to; i++) {
+            y[i] = op.apply(x[i], p, q);
+        }
+    }
+
+    /** Integer and half powers are exact multiplications or a square root; others use the POW intrinsic. */
+    private static int pow(float p, float[] x, float[] y, int i, int end) {
+        if (p == 2f) {
+            for (; i < end; i += L) {
+                FloatVector v = FloatVector.fromArray(S, x, i);
+                v.mul(v).intoArray(y, i);
+            }
+        } else if (p == 1f) {
+            for (; i < end; i += L) {
+                FloatVector.fromArray(S, x, i).intoArray(y, i);
+            }
+        } else if (p == 0.5f) {
+            for (; i < end; i += L) {
+                FloatVector.fromArray(S, x, i).sqrt().intoArray(y, i);
+            }
+        } else {
+            for (; i < end; i += L) {
+                FloatVector.fromArray(S, x, i).pow(p).intoArray(y, i);
+            }
+        }
+        return i;
+    }
+
+    private static void backwardRange(UnaryOp op, float p, float q, float[] x, float[] y, float[] gy, float[] gx,
+                                      int from, int to) {
+        int end = from + S.loopBound(to - from);
+        int i = from;
+        switch (op) {
+            case NEG -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, gy, i).neg().intoArray(gx, i);
+                }
+            }
+            case AFFINE -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, gy, i).mul(p).intoArray(gx, i);
+                }
+            }
+            case EXP -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, gy, i).mul(FloatVector.fromArray(S, y, i)).intoArray(gx, i);
+                }
+            }
+            case LOG -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, gy, i).div(FloatVector.fromArray(S, x, i)).intoArray(gx, i);
+                }
+            }
+            case SQRT -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(S, gy, i).div(FloatVector.fromArray(S, y, i).mul(2f)).intoArray(gx, i);
+                }
+            }
+            case ABS -> {
+                for (; i < end; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, i);
+                    FloatVector g = FloatVector.fromArray(S, gy, i);
+                    FloatVector.zero(S).blend(g, v.compare(VectorOperators.GT, 0f))
+                            .blend(g.neg(), v.compare(VectorOperators.LT, 0f))
+                            .intoArray(gx, i);
+                }
+            }
+            case RELU -> {
+                for (; i < end; i += L) {
+                    VectorMask<Float> off = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f).not();
+                    FloatVector.fromArray(S, gy, i).blend(0f, off).intoArray(gx, i);
+                }
+            }
+            case SIGMOID -> {
+                for (; i < end; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, y, i);
+                    FloatVector.fromArray(S, gy, i).mul(v).mul(v.neg().add(1f)).intoArray(gx, i);
+                }
+            }
+            case TANH -> {
+                for (; i < end; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, y, i);
+                    FloatVector.fromArray(S, gy, i).mul(v.mul(v).neg().add(1f)).intoArray(gx, i);
+                }
+            }
+            case CLAMP -> {
+                for (; i < end; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, i);
+                    VectorMask<Float> in = v.compare(VectorOperators.GE, p).and(v.compare(VectorOperators.LE, q));
+                    FloatVector.fromArray(S, gy, i).blend(0f, in.not()).intoArray(gx, i);
+                }
+            }
+            case POW -> {
+                if (p == 0f) {
+                    for (; i < end; i += L) {
+                        FloatVector.zero(S).intoArray(gx, i);
+                    }
+                } else if (p == 2f) {
+                    for (; i < end; i += L) {
+                        FloatVector.fromArray(S, x, i).mul(2f).mul(FloatVector.fromArray(S, gy, i)).intoArray(gx, i);
+                    }
+                } else {
+                    for (; i < end; i += L) {
+                        FloatVector d = FloatVector.fromArray(S, x, i).pow(p - 1f).mul(p);
+                        FloatVector.fromArray(S, gy, i).mul(d).intoArray(gx, i);
+                    }
+                }
+            }
+        }
+        for (; i < to; i++) {
+            gx[i] = op.grad(x[i], y[i], gy[i], p, q);
+        }
+    }
+}

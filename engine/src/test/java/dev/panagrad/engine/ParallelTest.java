@@ -1,0 +1,82 @@
+package dev.panagrad.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+    private final int original = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(original);
+    }
+
+    @Test
+    void everyTaskRunsExactlyOnce() {
+        Parallel.setThreads(3);
+        AtomicIntegerArray runs = new AtomicIntegerArray(1000);
+        Parallel.forEach(1000, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                runs.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < 1000; i++) {
+            assertThat(runs.get(i)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void rangesCoverTheInterval() {
+        Parallel.setThreads(2);
+        AtomicIntegerArray seen = new AtomicIntegerArray(12_345);
+        Parallel.forRange(12_345, 100, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                seen.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < seen.length(); i++) {
+            assertThat(seen.get(i)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void exceptionsInTasksReachTheCaller() {
+        Parallel.setThreads(2);
+        assertThatThrownBy(() -> Parallel.forEach(8, (from, to) -> {
+            throw new IllegalStateException("task failed");
+        })).hasMessageContaining("task failed");
+    }
+
+    @Test
+    void threadCountMustBePositive() {
+        assertThatThrownBy(() -> Parallel.setThreads(0)).hasMessage("threads: need at least 1, got 0");
+    }
+
+    @Test
+    void resultsAreBitwiseIdenticalForOneAndTwoThreads() {
+        float[] one = trainingStep(1);
+        float[] two = trainingStep(2);
+        float[] twoAgain = trainingStep(2);
+        assertThat(two).containsExactly(twoAgain);
+        assertThat(one).containsExactly(two);
+    }
+
+    /** A matmul, reductions and element-wise ops large enough to run in parallel; returns the gradients. */
+    private static float[] trainingStep(int threads) {
+        Parallel.setThreads(threads);
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.randn(rng, 256, 300);
+        Tensor w = Tensor.randn(rng, 300, 200).mul(0.05f).requiresGrad(true);
+        Tensor h = x.matmul(w).tanh();
+        Tensor loss = h.logSoftmax(1).mean().add(h.pow(2f).sum().mul(1e-3f)).add(x.sum().mul(1e-6f));
+        loss.backward();
+        float[] g = w.grad().toArray();
+        float[] out = java.util.Arrays.copyOf(g, g.length + 1);
+        out[g.length] = loss.item();
+        return out;
+    }
+}
