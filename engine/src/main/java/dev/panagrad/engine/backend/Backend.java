@@ -127,4 +127,70 @@ public interface Backend {
 
     /** The adjoint of {@link #gather}: {@code gx[i with i[dim] = index[i]] += g[i]}; repeated indices add up. */
     void scatterAdd(int[] indexShape, int dim, int[] index, Storage g, Storage gx, int[] gxStrides);
+
+    // ---- convolution ----------------------------------------------------------------------------
+
+    /**
+     * 2-D convolution (cross-correlation, as PyTorch) of NCHW {@code x} with {@code weight}
+     * [outChannels, inChannels / groups, kH, kW], plus {@code bias} [outChannels] when not null, into
+     * {@code out} [batch, outChannels, outH, outW].
+     */
+    void conv2d(ConvGeometry g, Storage x, Storage weight, Storage bias, Storage out);
+
+    /** Input gradient of {@link #conv2d}: {@code gradX} [batch, inChannels, inH, inW] is overwritten. */
+    void conv2dBackwardInput(ConvGeometry g, Storage gradOut, Storage weight, Storage gradX);
+
+    /**
+     * Weight (and bias, when {@code gradBias} is not null) gradients of {@link #conv2d}, summed over the
+     * batch; {@code gradWeight} and {@code gradBias} are overwritten.
+     */
+    void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage gradOut, Storage gradWeight, Storage gradBias);
+
+    // ---- pooling --------------------------------------------------------------------------------
+
+    /** Max pooling; padding counts as -infinity. */
+    void maxPool2d(PoolGeometry g, Storage x, Storage out);
+
+    /**
+     * Input gradient of {@link #maxPool2d}: each output gradient goes to the first maximum of its window
+     * (in row-major window order, as PyTorch); {@code gradX} is overwritten.
+     */
+    void maxPool2dBackward(PoolGeometry g, Storage x, Storage gradOut, Storage gradX);
+
+    /** Average pooling; padding counts as zeros and is included in the divisor ({@code count_include_pad=True}). */
+    void avgPool2d(PoolGeometry g, Storage x, Storage out);
+
+    /** Input gradient of {@link #avgPool2d}; {@code gradX} is overwritten. */
+    void avgPool2dBackward(PoolGeometry g, Storage gradOut, Storage gradX);
+
+    /**
+     * Adaptive average pooling of [planes, inH, inW] to [planes, outH, outW]: output cell (i, j) averages
+     * rows {@code floor(i inH / outH)} to {@code ceil((i + 1) inH / outH)} (exclusive), and likewise
+     * columns, as {@code torch.nn.AdaptiveAvgPool2d}.
+     */
+    void adaptiveAvgPool2d(int planes, int inH, int inW, int outH, int outW, Storage x, Storage out);
+
+    /** Input gradient of {@link #adaptiveAvgPool2d}; {@code gradX} is overwritten. */
+    void adaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, Storage gradOut, Storage gradX);
+
+    // ---- batch normalisation ----------------------------------------------------------------------
+
+    /**
+     * Per-channel mean and biased variance of {@code x} viewed as [batch, channels, spatial], over batch
+     * and spatial positions (two passes: the mean, then squared deviations from it).
+     */
+    void batchNormStatistics(Storage x, int batch, int channels, int spatial, Storage mean, Storage variance);
+
+    /** {@code y[n, c, s] = x[n, c, s] * scale[c] + shift[c]}: normalisation and affine in one pass. */
+    void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift, Storage y);
+
+    /**
+     * Gradients of {@code y = (x - mean) invStd gamma + beta} per channel: {@code gradGamma = sum(dy xhat)},
+     * {@code gradBeta = sum(dy)}, and {@code gradX}, which in training mode (statistics from this batch)
+     * is {@code gamma invStd (dy - mean(dy) - xhat mean(dy xhat))}, otherwise {@code gamma invStd dy}.
+     * {@code gamma} null means 1. Outputs are overwritten; null outputs are skipped.
+     */
+    void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
+                           Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
+                           Storage gradBeta);
 }

@@ -53,6 +53,54 @@ public final class LinearAlgebra {
         return product(aFull, bFull, batch, m, k, n);
     }
 
+    /**
+     * {@code x W^T + b}, as {@code torch.nn.functional.linear}: x [..., in], weight [out, in], bias [out]
+     * or null; result [..., out]. The product reads W through GEMM's transpose flag, and the backward
+     * ({@code dx = dy W}, {@code dW = dy^T x}, {@code db = sum dy}) needs no transposed copies either.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (x.rank() < 1 || weight.rank() != 2 || x.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("linear: input " + x.shape() + " and weight " + weight.shape()
+                    + ": expected weight [out, " + (x.rank() < 1 ? "in" : x.size(-1)) + "]");
+        }
+        int in = weight.size(1);
+        int outFeatures = weight.size(0);
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != outFeatures)) {
+            throw new IllegalArgumentException("linear: bias " + bias.shape() + " must be [" + outFeatures + "]");
+        }
+        int rows = x.numel() / Math.max(1, in);
+        int[] outDims = x.dims();
+        outDims[outDims.length - 1] = outFeatures;
+        Tensor out = Tensor.zeros(outDims);
+        Backend be = Backends.current();
+        if (bias != null) {
+            be.stridedCopy(new int[] {rows, outFeatures}, bias.storage(), 0, new int[] {0, 1}, out.storage(), 0,
+                    new int[] {outFeatures, 1});
+        }
+        be.gemm(false, true, rows, outFeatures, in, 1f, x.storage(), 0, in, weight.storage(), 0, in,
+                bias == null ? 0f : 1f, out.storage(), 0, outFeatures);
+        Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
+        return Autograd.op("linear", inputs).saves(x, weight).result(out, (g, needs) -> {
+            Backend b = Backends.current();
+            Tensor[] grads = new Tensor[inputs.length];
+            if (needs[0]) {
+                grads[0] = Tensor.zeros(x.shape());
+                b.gemm(false, false, rows, in, outFeatures, 1f, g.storage(), 0, outFeatures, weight.storage(), 0, in,
+                        0f, grads[0].storage(), 0, in);
+            }
+            if (needs[1]) {
+                grads[1] = Tensor.zeros(weight.shape());
+                b.gemm(true, false, outFeatures, in, rows, 1f, g.storage(), 0, outFeatures, x.storage(), 0, in,
+                        0f, grads[1].storage(), 0, in);
+            }
+            if (bias != null && needs[2]) {
+                grads[2] = Tensor.zeros(outFeatures);
+                b.reduce(dev.panagrad.engine.backend.ReduceOp.SUM, g.storage(), 1, rows, outFeatures, grads[2].storage());
+            }
+            return grads;
+        });
+    }
+
     /** out[i] = a[i or 0] x b[i or 0] for i over the batch. */
     private static Tensor product(Tensor a, Tensor b, Shape batch, int m, int k, int n) {
         int count = batch.numel();

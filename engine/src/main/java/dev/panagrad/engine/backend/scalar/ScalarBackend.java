@@ -2,6 +2,8 @@ package dev.panagrad.engine.backend.scalar;
 
 import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.backend.BinaryOp;
+import dev.panagrad.engine.backend.ConvGeometry;
+import dev.panagrad.engine.backend.PoolGeometry;
 import dev.panagrad.engine.backend.ReduceOp;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.UnaryOp;
@@ -235,6 +237,382 @@ public class ScalarBackend implements Backend {
         for (int e = 0; e < index.length; e++) {
             o[dot(idx, gxStrides) + (index[e] - idx[dim]) * gxStrides[dim]] += gs[e];
             increment(idx, indexShape);
+        }
+    }
+
+    // ---- convolution: the direct seven-deep loop ---------------------------------------------------
+
+    @Override
+    public void conv2d(ConvGeometry g, Storage x, Storage weight, Storage bias, Storage out) {
+        float[] xs = x.array();
+        float[] ws = weight.array();
+        float[] o = out.array();
+        int oh = g.outH();
+        int ow = g.outW();
+        int cg = g.groupInChannels();
+        int og = g.groupOutChannels();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                int group = oc / og;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float sum = bias == null ? 0f : bias.array()[oc];
+                        for (int c = 0; c < cg; c++) {
+                            int ic = group * cg + c;
+                            for (int ky = 0; ky < g.kernelH(); ky++) {
+                                int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+                                for (int kx = 0; kx < g.kernelW(); kx++) {
+                                    int ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                                    if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                                        sum += xs[((n * g.inChannels() + ic) * g.inH() + iy) * g.inW() + ix]
+                                                * ws[((oc * cg + c) * g.kernelH() + ky) * g.kernelW() + kx];
+                                    }
+                                }
+                            }
+                        }
+                        o[((n * g.outChannels() + oc) * oh + oy) * ow + ox] = sum;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardInput(ConvGeometry g, Storage gradOut, Storage weight, Storage gradX) {
+        float[] gy = gradOut.array();
+        float[] ws = weight.array();
+        float[] gx = gradX.array();
+        java.util.Arrays.fill(gx, 0, g.batch() * g.inChannels() * g.inH() * g.inW(), 0f);
+        int oh = g.outH();
+        int ow = g.outW();
+        int cg = g.groupInChannels();
+        int og = g.groupOutChannels();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                int group = oc / og;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float d = gy[((n * g.outChannels() + oc) * oh + oy) * ow + ox];
+                        for (int c = 0; c < cg; c++) {
+                            int ic = group * cg + c;
+                            for (int ky = 0; ky < g.kernelH(); ky++) {
+                                int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+                                for (int kx = 0; kx < g.kernelW(); kx++) {
+                                    int ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                                    if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                                        gx[((n * g.inChannels() + ic) * g.inH() + iy) * g.inW() + ix]
+                                                += d * ws[((oc * cg + c) * g.kernelH() + ky) * g.kernelW() + kx];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage gradOut, Storage gradWeight, Storage gradBias) {
+        float[] xs = x.array();
+        float[] gy = gradOut.array();
+        float[] gw = gradWeight.array();
+        int oh = g.outH();
+        int ow = g.outW();
+        int cg = g.groupInChannels();
+        int og = g.groupOutChannels();
+        java.util.Arrays.fill(gw, 0, g.outChannels() * g.patchSize(), 0f);
+        if (gradBias != null) {
+            java.util.Arrays.fill(gradBias.array(), 0, g.outChannels(), 0f);
+        }
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                int group = oc / og;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float d = gy[((n * g.outChannels() + oc) * oh + oy) * ow + ox];
+                        if (gradBias != null) {
+                            gradBias.array()[oc] += d;
+                        }
+                        for (int c = 0; c < cg; c++) {
+                            int ic = group * cg + c;
+                            for (int ky = 0; ky < g.kernelH(); ky++) {
+                                int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+                                for (int kx = 0; kx < g.kernelW(); kx++) {
+                                    int ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                                    if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                                        gw[((oc * cg + c) * g.kernelH() + ky) * g.kernelW() + kx]
+                                                += d * xs[((n * g.inChannels() + ic) * g.inH() + iy) * g.inW() + ix];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- pooling ------------------------------------------------------------------------------------
+
+    @Override
+    public void maxPool2d(PoolGeometry g, Storage x, Storage out) {
+        for (int p = 0; p < g.planes(); p++) {
+            maxPoolPlane(g, x.array(), out.array(), p);
+        }
+    }
+
+    @Override
+    public void maxPool2dBackward(PoolGeometry g, Storage x, Storage gradOut, Storage gradX) {
+        for (int p = 0; p < g.planes(); p++) {
+            maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p);
+        }
+    }
+
+    @Override
+    public void avgPool2d(PoolGeometry g, Storage x, Storage out) {
+        for (int p = 0; p < g.planes(); p++) {
+            avgPoolPlane(g, x.array(), out.array(), p);
+        }
+    }
+
+    @Override
+    public void avgPool2dBackward(PoolGeometry g, Storage gradOut, Storage gradX) {
+        for (int p = 0; p < g.planes(); p++) {
+            avgPoolBackwardPlane(g, gradOut.array(), gradX.array(), p);
+        }
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(int planes, int inH, int inW, int outH, int outW, Storage x, Storage out) {
+        for (int p = 0; p < planes; p++) {
+            adaptivePlane(inH, inW, outH, outW, x.array(), out.array(), p, false);
+        }
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, Storage gradOut,
+                                          Storage gradX) {
+        for (int p = 0; p < planes; p++) {
+            adaptivePlane(inH, inW, outH, outW, gradOut.array(), gradX.array(), p, true);
+        }
+    }
+
+    /** Max pooling of plane {@code p}. */
+    protected static void maxPoolPlane(PoolGeometry g, float[] x, float[] out, int p) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int in = p * g.inH() * g.inW();
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int ky = 0; ky < g.kernelH(); ky++) {
+                    int iy = oy * g.strideH() - g.padH() + ky;
+                    for (int kx = 0; kx < g.kernelW(); kx++) {
+                        int ix = ox * g.strideW() - g.padW() + kx;
+                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                            float v = x[in + iy * g.inW() + ix];
+                            if (v > max || Float.isNaN(v)) {
+                                max = v;
+                            }
+                        }
+                    }
+                }
+                out[(p * oh + oy) * ow + ox] = max;
+            }
+        }
+    }
+
+    /** Routes each output gradient of plane {@code p} to the first maximum of its window (the last NaN if any, as PyTorch). */
+    protected static void maxPoolBackwardPlane(PoolGeometry g, float[] x, float[] gy, float[] gx, int p) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int in = p * g.inH() * g.inW();
+        java.util.Arrays.fill(gx, in, in + g.inH() * g.inW(), 0f);
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                float max = Float.NEGATIVE_INFINITY;
+                int at = -1;
+                for (int ky = 0; ky < g.kernelH(); ky++) {
+                    int iy = oy * g.strideH() - g.padH() + ky;
+                    for (int kx = 0; kx < g.kernelW(); kx++) {
+                        int ix = ox * g.strideW() - g.padW() + kx;
+                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                            float v = x[in + iy * g.inW() + ix];
+                            if (at < 0 || v > max || Float.isNaN(v)) {
+                                max = v;
+                                at = in + iy * g.inW() + ix;
+                            }
+                        }
+                    }
+                }
+                if (at >= 0) {
+                    gx[at] += gy[(p * oh + oy) * ow + ox];
+                }
+            }
+        }
+    }
+
+    /** Average pooling of plane {@code p}, padding included in the divisor. */
+    protected static void avgPoolPlane(PoolGeometry g, float[] x, float[] out, int p) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int in = p * g.inH() * g.inW();
+        float inv = 1f / (g.kernelH() * g.kernelW());
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                float sum = 0f;
+                for (int ky = 0; ky < g.kernelH(); ky++) {
+                    int iy = oy * g.strideH() - g.padH() + ky;
+                    for (int kx = 0; kx < g.kernelW(); kx++) {
+                        int ix = ox * g.strideW() - g.padW() + kx;
+                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                            sum += x[in + iy * g.inW() + ix];
+                        }
+                    }
+                }
+                out[(p * oh + oy) * ow + ox] = sum * inv;
+            }
+        }
+    }
+
+    /** Spreads each output gradient of plane {@code p} evenly over its window. */
+    protected static void avgPoolBackwardPlane(PoolGeometry g, float[] gy, float[] gx, int p) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int in = p * g.inH() * g.inW();
+        float inv = 1f / (g.kernelH() * g.kernelW());
+        java.util.Arrays.fill(gx, in, in + g.inH() * g.inW(), 0f);
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                float d = gy[(p * oh + oy) * ow + ox] * inv;
+                for (int ky = 0; ky < g.kernelH(); ky++) {
+                    int iy = oy * g.strideH() - g.padH() + ky;
+                    for (int kx = 0; kx < g.kernelW(); kx++) {
+                        int ix = ox * g.strideW() - g.padW() + kx;
+                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                            gx[in + iy * g.inW() + ix] += d;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Adaptive average pooling of plane {@code p} ({@code backward} false: src is [inH, inW], dst
+     * [outH, outW]) or its adjoint ({@code backward} true: src is the output gradient, dst the input
+     * gradient, overwritten).
+     */
+    protected static void adaptivePlane(int inH, int inW, int outH, int outW, float[] src, float[] dst, int p,
+                                        boolean backward) {
+        int in = p * inH * inW;
+        int out = p * outH * outW;
+        if (backward) {
+            java.util.Arrays.fill(dst, in, in + inH * inW, 0f);
+        }
+        for (int oy = 0; oy < outH; oy++) {
+            int y0 = oy * inH / outH;
+            int y1 = ((oy + 1) * inH + outH - 1) / outH;
+            for (int ox = 0; ox < outW; ox++) {
+                int x0 = ox * inW / outW;
+                int x1 = ((ox + 1) * inW + outW - 1) / outW;
+                float inv = 1f / ((y1 - y0) * (x1 - x0));
+                if (backward) {
+                    float d = src[out + oy * outW + ox] * inv;
+                    for (int y = y0; y < y1; y++) {
+                        for (int x = x0; x < x1; x++) {
+                            dst[in + y * inW + x] += d;
+                        }
+                    }
+                } else {
+                    float sum = 0f;
+                    for (int y = y0; y < y1; y++) {
+                        for (int x = x0; x < x1; x++) {
+                            sum += src[in + y * inW + x];
+                        }
+                    }
+                    dst[out + oy * outW + ox] = sum * inv;
+                }
+            }
+        }
+    }
+
+    // ---- batch normalisation ----------------------------------------------------------------------
+
+    @Override
+    public void batchNormStatistics(Storage x, int batch, int channels, int spatial, Storage mean, Storage variance) {
+        float[] xs = x.array();
+        for (int c = 0; c < channels; c++) {
+            float sum = 0f;
+            for (int n = 0; n < batch; n++) {
+                for (int s = 0; s < spatial; s++) {
+                    sum += xs[(n * channels + c) * spatial + s];
+                }
+            }
+            float m = sum / (batch * spatial);
+            float sq = 0f;
+            for (int n = 0; n < batch; n++) {
+                for (int s = 0; s < spatial; s++) {
+                    float d = xs[(n * channels + c) * spatial + s] - m;
+                    sq += d * d;
+                }
+            }
+            mean.array()[c] = m;
+            variance.array()[c] = sq / (batch * spatial);
+        }
+    }
+
+    @Override
+    public void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift, Storage y) {
+        float[] xs = x.array();
+        float[] ys = y.array();
+        for (int n = 0; n < batch; n++) {
+            for (int c = 0; c < channels; c++) {
+                for (int s = 0; s < spatial; s++) {
+                    int i = (n * channels + c) * spatial + s;
+                    ys[i] = xs[i] * scale.array()[c] + shift.array()[c];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
+                                  Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
+                                  Storage gradBeta) {
+        float[] xs = x.array();
+        float[] gy = gradOut.array();
+        int count = batch * spatial;
+        for (int c = 0; c < channels; c++) {
+            float m = mean.array()[c];
+            float is = invStd.array()[c];
+            float sumDy = 0f;
+            float sumDyXhat = 0f;
+            for (int n = 0; n < batch; n++) {
+                for (int s = 0; s < spatial; s++) {
+                    int i = (n * channels + c) * spatial + s;
+                    sumDy += gy[i];
+                    sumDyXhat += gy[i] * (xs[i] - m) * is;
+                }
+            }
+            if (gradGamma != null) {
+                gradGamma.array()[c] = sumDyXhat;
+            }
+            if (gradBeta != null) {
+                gradBeta.array()[c] = sumDy;
+            }
+            if (gradX != null) {
+                float k = (gamma == null ? 1f : gamma.array()[c]) * is;
+                for (int n = 0; n < batch; n++) {
+                    for (int s = 0; s < spatial; s++) {
+                        int i = (n * channels + c) * spatial + s;
+                        gradX.array()[i] = training
+                                ? k * (gy[i] - sumDy / count - (xs[i] - m) * is * sumDyXhat / count)
+                                : k * gy[i];
+                    }
+                }
+            }
         }
     }
 

@@ -2,6 +2,8 @@ package dev.panagrad.engine.backend.simd;
 
 import dev.panagrad.engine.Parallel;
 import dev.panagrad.engine.backend.BinaryOp;
+import dev.panagrad.engine.backend.ConvGeometry;
+import dev.panagrad.engine.backend.PoolGeometry;
 import dev.panagrad.engine.backend.ReduceOp;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.UnaryOp;
@@ -130,5 +132,81 @@ public final class SimdBackend extends ScalarBackend {
         } else {
             super.softmaxBackward(y, gy, gx, outer, size, inner, log);
         }
+    }
+
+    @Override
+    public void conv2d(ConvGeometry g, Storage x, Storage weight, Storage bias, Storage out) {
+        SimdConvolution.forward(g, x.array(), weight.array(), bias == null ? null : bias.array(), out.array());
+    }
+
+    @Override
+    public void conv2dBackwardInput(ConvGeometry g, Storage gradOut, Storage weight, Storage gradX) {
+        SimdConvolution.backwardInput(g, gradOut.array(), weight.array(), gradX.array());
+    }
+
+    @Override
+    public void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage gradOut, Storage gradWeight, Storage gradBias) {
+        SimdConvolution.backwardWeight(g, x.array(), gradOut.array(), gradWeight.array(),
+                gradBias == null ? null : gradBias.array());
+    }
+
+    // Pooling: the reference loops of one plane, with planes in parallel.
+
+    @Override
+    public void maxPool2d(PoolGeometry g, Storage x, Storage out) {
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> maxPoolPlane(g, x.array(), out.array(), p));
+    }
+
+    @Override
+    public void maxPool2dBackward(PoolGeometry g, Storage x, Storage gradOut, Storage gradX) {
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p));
+    }
+
+    @Override
+    public void avgPool2d(PoolGeometry g, Storage x, Storage out) {
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> avgPoolPlane(g, x.array(), out.array(), p));
+    }
+
+    @Override
+    public void avgPool2dBackward(PoolGeometry g, Storage gradOut, Storage gradX) {
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> avgPoolBackwardPlane(g, gradOut.array(), gradX.array(), p));
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(int planes, int inH, int inW, int outH, int outW, Storage x, Storage out) {
+        forPlanes(planes, inH * inW, p -> adaptivePlane(inH, inW, outH, outW, x.array(), out.array(), p, false));
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, Storage gradOut,
+                                          Storage gradX) {
+        forPlanes(planes, inH * inW, p -> adaptivePlane(inH, inW, outH, outW, gradOut.array(), gradX.array(), p, true));
+    }
+
+    private static void forPlanes(int planes, int planeSize, java.util.function.IntConsumer body) {
+        Parallel.forRange(planes, Math.max(1, SimdMaps.GRAIN / Math.max(1, planeSize)), (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                body.accept(p);
+            }
+        });
+    }
+
+    @Override
+    public void batchNormStatistics(Storage x, int batch, int channels, int spatial, Storage mean, Storage variance) {
+        SimdBatchNorm.statistics(x.array(), batch, channels, spatial, mean.array(), variance.array());
+    }
+
+    @Override
+    public void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift, Storage y) {
+        SimdBatchNorm.affine(x.array(), batch, channels, spatial, scale.array(), shift.array(), y.array());
+    }
+
+    @Override
+    public void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
+                                  Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
+                                  Storage gradBeta) {
+        SimdBatchNorm.backward(x.array(), gradOut.array(), batch, channels, spatial, mean.array(), invStd.array(),
+                gamma == null ? null : gamma.array(), training, gradX == null ? null : gradX.array(),
+                gradGamma == null ? null : gradGamma.array(), gradBeta == null ? null : gradBeta.array());
     }
 }

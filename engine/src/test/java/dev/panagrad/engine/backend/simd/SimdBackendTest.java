@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.backend.BinaryOp;
+import dev.panagrad.engine.backend.ConvGeometry;
+import dev.panagrad.engine.backend.PoolGeometry;
 import dev.panagrad.engine.backend.ReduceOp;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.UnaryOp;
@@ -125,7 +127,7 @@ class SimdBackendTest {
                     Storage.wrap(b), strides(bDims, shape), o);
             out[k] = o.array();
         }
-        assertThat(out[0]).containsExactly(out[1]);
+        assertClose("select", out[0], out[1], 0);
     }
 
     @Test
@@ -284,7 +286,7 @@ class SimdBackendTest {
                 backends[k].stridedCopy(c[0], Storage.wrap(src), 1, c[1], d, 3, c[2]);
                 out[k] = d.array();
             }
-            assertThat(out[0]).as(Arrays.deepToString(c)).containsExactly(out[1]);
+            assertClose("strided copy " + Arrays.deepToString(c), out[0], out[1], 0);
         }
     }
 
@@ -323,7 +325,133 @@ class SimdBackendTest {
             backends[k].scatterAdd(new int[] {3, 4, 5}, 1, gatherIndex, gathered, scattered, new int[] {35, 5, 1});
             results[k] = concat(sel.array(), back.array(), gathered.array(), scattered.array());
         }
-        assertThat(results[0]).containsExactly(results[1]);
+        assertClose("indexing", results[0], results[1], 0);
+    }
+
+    static Stream<ConvGeometry> convolutions() {
+        return Stream.of(
+                new ConvGeometry(3, 4, 9, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvGeometry(2, 6, 8, 8, 4, 3, 3, 2, 2, 1, 1, 1, 1, 2),
+                new ConvGeometry(2, 4, 10, 9, 4, 3, 3, 1, 1, 2, 2, 2, 2, 4),
+                new ConvGeometry(3, 5, 6, 5, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+                new ConvGeometry(2, 3, 11, 11, 5, 5, 5, 3, 3, 2, 2, 1, 1, 1),
+                new ConvGeometry(1, 8, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvGeometry(17, 3, 5, 6, 2, 3, 2, 2, 1, 0, 1, 1, 1, 1),
+                new ConvGeometry(2, 16, 8, 8, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("convolutions")
+    void convolutionAndItsGradientsMatchTheDirectLoops(ConvGeometry g) {
+        float[] x = normal(g.batch() * g.inChannels() * g.inH() * g.inW());
+        float[] w = normal(g.outChannels() * g.patchSize());
+        float[] bias = normal(g.outChannels());
+        int outSize = g.batch() * g.outChannels() * g.outH() * g.outW();
+        float[] gy = normal(outSize);
+        double tol = 2e-6 * g.patchSize();
+        for (boolean withBias : new boolean[] {true, false}) {
+            float[][] out = new float[2][];
+            float[][] gx = new float[2][];
+            float[][] gw = new float[2][];
+            float[][] gb = new float[2][];
+            Backend[] backends = {simd, scalar};
+            for (int k = 0; k < 2; k++) {
+                Storage o = new Storage(outSize);
+                backends[k].conv2d(g, Storage.wrap(x), Storage.wrap(w), withBias ? Storage.wrap(bias) : null, o);
+                out[k] = o.array();
+                Storage dx = Storage.wrap(normal(x.length)); // overwritten, whatever it held
+                backends[k].conv2dBackwardInput(g, Storage.wrap(gy), Storage.wrap(w), dx);
+                gx[k] = dx.array();
+                Storage dw = Storage.wrap(normal(w.length));
+                Storage db = withBias ? Storage.wrap(normal(bias.length)) : null;
+                backends[k].conv2dBackwardWeight(g, Storage.wrap(x), Storage.wrap(gy), dw, db);
+                gw[k] = dw.array();
+                gb[k] = withBias ? db.array() : new float[0];
+            }
+            assertClose("conv2d " + g, out[0], out[1], tol);
+            assertClose("conv2d dx " + g, gx[0], gx[1], 2e-6 * g.outChannels() * g.kernelH() * g.kernelW());
+            assertClose("conv2d dw " + g, gw[0], gw[1], 2e-6 * g.batch() * g.outH() * g.outW());
+            assertClose("conv2d db " + g, gb[0], gb[1], 2e-6 * g.batch() * g.outH() * g.outW());
+        }
+    }
+
+    static Stream<PoolGeometry> poolings() {
+        return Stream.of(
+                new PoolGeometry(2, 3, 7, 6, 3, 3, 2, 2, 1, 1),
+                new PoolGeometry(1, 2, 8, 8, 2, 2, 2, 2, 0, 0),
+                new PoolGeometry(3, 5, 9, 11, 2, 3, 1, 2, 1, 1),
+                new PoolGeometry(64, 16, 32, 32, 3, 3, 2, 2, 1, 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("poolings")
+    void poolingAndItsGradientsMatchTheOracle(PoolGeometry g) {
+        float[] x = normal(g.planes() * g.inH() * g.inW());
+        int outSize = g.planes() * g.outH() * g.outW();
+        float[] gy = normal(outSize);
+        float[][] results = new float[2][];
+        Backend[] backends = {simd, scalar};
+        for (int k = 0; k < 2; k++) {
+            Storage max = new Storage(outSize);
+            Storage avg = new Storage(outSize);
+            Storage gMax = Storage.wrap(normal(x.length));
+            Storage gAvg = Storage.wrap(normal(x.length));
+            backends[k].maxPool2d(g, Storage.wrap(x), max);
+            backends[k].avgPool2d(g, Storage.wrap(x), avg);
+            backends[k].maxPool2dBackward(g, Storage.wrap(x), Storage.wrap(gy), gMax);
+            backends[k].avgPool2dBackward(g, Storage.wrap(gy), gAvg);
+            Storage adaptive = new Storage(g.planes() * 3 * 5);
+            Storage gAdaptive = Storage.wrap(normal(x.length));
+            backends[k].adaptiveAvgPool2d(g.planes(), g.inH(), g.inW(), 3, 5, Storage.wrap(x), adaptive);
+            backends[k].adaptiveAvgPool2dBackward(g.planes(), g.inH(), g.inW(), 3, 5,
+                    Storage.wrap(Arrays.copyOf(gy, g.planes() * 15)), gAdaptive);
+            results[k] = concat(max.array(), avg.array(), gMax.array(), gAvg.array(), adaptive.array(), gAdaptive.array());
+        }
+        assertClose("pooling " + g, results[0], results[1], 0);
+    }
+
+    static Stream<Arguments> batchNormShapes() {
+        return Stream.of(Arguments.of(4, 3, 1), Arguments.of(2, 5, 7), Arguments.of(3, 4, 33), Arguments.of(64, 16, 1024),
+                Arguments.of(64, 100, 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("batchNormShapes")
+    void batchNormKernelsMatchTheOracle(int batch, int channels, int spatial) {
+        float[] x = normal(batch * channels * spatial);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 3f + 2f * x[i];
+        }
+        float[] gy = normal(x.length);
+        float[] scale = normal(channels);
+        float[] shift = normal(channels);
+        float[] gamma = normal(channels);
+        float[] m = normal(channels);
+        float[] invStd = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            invStd[c] = 1f / (float) Math.sqrt(2f + c);
+        }
+        float[][] results = new float[2][];
+        Backend[] backends = {simd, scalar};
+        for (int k = 0; k < 2; k++) {
+            Storage mean = new Storage(channels);
+            Storage var = new Storage(channels);
+            backends[k].batchNormStatistics(Storage.wrap(x), batch, channels, spatial, mean, var);
+            Storage y = new Storage(x.length);
+            backends[k].channelAffine(Storage.wrap(x), batch, channels, spatial, Storage.wrap(scale), Storage.wrap(shift), y);
+            float[] parts = concat(mean.array(), var.array(), y.array());
+            for (boolean training : new boolean[] {true, false}) {
+                Storage gx = new Storage(x.length);
+                Storage gg = new Storage(channels);
+                Storage gbeta = new Storage(channels);
+                backends[k].batchNormBackward(Storage.wrap(x), Storage.wrap(gy), batch, channels, spatial,
+                        Storage.wrap(m), Storage.wrap(invStd), Storage.wrap(gamma), training, gx, gg, gbeta);
+                parts = concat(parts, gx.array(), gg.array(), gbeta.array());
+            }
+            results[k] = parts;
+        }
+        assertClose("batch norm [" + batch + ", " + channels + ", " + spatial + "]", results[0], results[1],
+                2e-6 * Math.sqrt(batch * spatial) * 10);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

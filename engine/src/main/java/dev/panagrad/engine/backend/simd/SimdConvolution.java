@@ -1,0 +1,235 @@
+package dev.panagrad.engine.backend.simd;
+
+import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.backend.ConvGeometry;
+
+/**
+ * Convolution as matrix products, one image and group at a time:
+ * <ul>
+ *   <li>forward: {@code out[n, g] = W[g] (Og x K) . col(x[n, g]) (K x P)}, where im2col lays the K = Cg kH kW
+ *       input values under each of the P = outH outW output positions side by side;</li>
+ *   <li>input gradient: {@code dcol = W[g]^T dY[n, g]}, then col2im adds each column back where im2col
+ *       read it;</li>
+ *   <li>weight gradient: {@code dW[g] = sum_n dY[n, g] col(x[n, g])^T}.</li>
+ * </ul>
+ * A 1 x 1 convolution with stride 1 and no padding needs no im2col: the image is already the matrix.
+ * Images run in parallel, each product on one thread. The weight gradient sums images in a fixed
+ * number of chunks, whatever the thread count, so its bits do not depend on it.
+ */
+final class SimdConvolution {
+    /** Chunks of images for the weight gradient: partial sums per chunk, added in chunk order. */
+    private static final int WEIGHT_CHUNKS = 8;
+    private static final ThreadLocal<float[][]> COLUMNS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private SimdConvolution() {
+    }
+
+    static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
+        int p = g.outH() * g.outW();
+        int k = g.patchSize();
+        int og = g.groupOutChannels();
+        int cg = g.groupInChannels();
+        int plane = g.inH() * g.inW();
+        forEachImageAndGroup(g, (n, grp) -> {
+            int outOff = (n * g.outChannels() + grp * og) * p;
+            int xOff = (n * g.inChannels() + grp * cg) * plane;
+            if (g.isPointwise()) {
+                GemmKernel.gemm(false, false, og, p, k, 1f, w, grp * og * k, k, x, xOff, p, 0f, out, outOff, p);
+            } else {
+                float[] col = columns(k * p);
+                im2col(g, x, xOff, col);
+                GemmKernel.gemm(false, false, og, p, k, 1f, w, grp * og * k, k, col, 0, p, 0f, out, outOff, p);
+            }
+            if (bias != null) {
+                for (int o = 0; o < og; o++) {
+                    float b = bias[grp * og + o];
+                    int row = outOff + o * p;
+                    for (int i = 0; i < p; i++) {
+                        out[row + i] += b;
+                    }
+                }
+            }
+        });
+    }
+
+    static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
+        int p = g.outH() * g.outW();
+        int k = g.patchSize();
+        int og = g.groupOutChannels();
+        int cg = g.groupInChannels();
+        int plane = g.inH() * g.inW();
+        forEachImageAndGroup(g, (n, grp) -> {
+            int gyOff = (n * g.outChannels() + grp * og) * p;
+            int gxOff = (n * g.inChannels() + grp * cg) * plane;
+            if (g.isPointwise()) {
+                GemmKernel.gemm(true, false, k, p, og, 1f, w, grp * og * k, k, gy, gyOff, p, 0f, gx, gxOff, p);
+            } else {
+                float[] col = columns(k * p);
+                GemmKernel.gemm(true, false, k, p, og, 1f, w, grp * og * k, k, gy, gyOff, p, 0f, col, 0, p);
+                java.util.Arrays.fill(gx, gxOff, gxOff + cg * plane, 0f);
+                col2im(g, col, gx, gxOff);
+            }
+        });
+    }
+
+    static void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw, float[] gb) {
+        int p = g.outH() * g.outW();
+        int k = g.patchSize();
+        int og = g.groupOutChannels();
+        int cg = g.groupInChannels();
+        int plane = g.inH() * g.inW();
+        int weights = g.outChannels() * k;
+        int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
+        float[] partialW = new float[chunks * weights];
+        float[] partialB = gb == null ? null : new float[chunks * g.outChannels()];
+        Parallel.Range body = (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                int from = (int) ((long) g.batch() * c / chunks);
+                int to = (int) ((long) g.batch() * (c + 1) / chunks);
+                float[] col = g.isPointwise() ? null : columns(k * p);
+                for (int n = from; n < to; n++) {
+                    float beta = n == from ? 0f : 1f;
+                    for (int grp = 0; grp < g.groups(); grp++) {
+                        int gyOff = (n * g.outChannels() + grp * og) * p;
+                        int xOff = (n * g.inChannels() + grp * cg) * plane;
+                        int wOff = c * weights + grp * og * k;
+                        if (g.isPointwise()) {
+                            GemmKernel.gemm(false, true, og, k, p, 1f, gy, gyOff, p, x, xOff, p, beta, partialW, wOff, k);
+                        } else {
+                            im2col(g, x, xOff, col);
+                            GemmKernel.gemm(false, true, og, k, p, 1f, gy, gyOff, p, col, 0, p, beta, partialW, wOff, k);
+                        }
+                        if (partialB != null) {
+                            for (int o = 0; o < og; o++) {
+                                float sum = 0f;
+                                int row = gyOff + o * p;
+                                for (int i = 0; i < p; i++) {
+                                    sum += gy[row + i];
+                                }
+                                partialB[c * g.outChannels() + grp * og + o] += sum;
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        if (chunks > 1) {
+            Parallel.forEach(chunks, body);
+        } else {
+            body.run(0, chunks);
+        }
+        System.arraycopy(partialW, 0, gw, 0, weights);
+        for (int c = 1; c < chunks; c++) {
+            for (int i = 0; i < weights; i++) {
+                gw[i] += partialW[c * weights + i];
+            }
+        }
+        if (gb != null) {
+            System.arraycopy(partialB, 0, gb, 0, g.outChannels());
+            for (int c = 1; c < chunks; c++) {
+                for (int i = 0; i < g.outChannels(); i++) {
+                    gb[i] += partialB[c * g.outChannels() + i];
+                }
+            }
+        }
+    }
+
+    /** col[(c kH + ky) kW + kx][oy outW + ox] = x[c][oy sH - pH + ky dH][ox sW - pW + kx dW], 0 outside. */
+    static void im2col(ConvGeometry g, float[] x, int xOff, float[] col) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int p = oh * ow;
+        int row = 0;
+        for (int c = 0; c < g.groupInChannels(); c++) {
+            int plane = xOff + c * g.inH() * g.inW();
+            for (int ky = 0; ky < g.kernelH(); ky++) {
+                for (int kx = 0; kx < g.kernelW(); kx++, row++) {
+                    int dst = row * p;
+                    int dx = kx * g.dilationW() - g.padW();
+                    // Output columns whose input column lies inside the image: ox in [lo, hi).
+                    int lo = Math.min(ow, Math.max(0, ceilDiv(-dx, g.strideW())));
+                    int hi = Math.max(lo, Math.min(ow, ceilDiv(g.inW() - dx, g.strideW())));
+                    for (int oy = 0; oy < oh; oy++, dst += ow) {
+                        int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+                        if (iy < 0 || iy >= g.inH()) {
+                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
+                            continue;
+                        }
+                        int src = plane + iy * g.inW() + dx;
+                        java.util.Arrays.fill(col, dst, dst + lo, 0f);
+                        if (g.strideW() == 1) {
+                            System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) {
+                                col[dst + ox] = x[src + ox * g.strideW()];
+                            }
+                        }
+                        java.util.Arrays.fill(col, dst + hi, dst + ow, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of {@link #im2col}: adds every column entry back to the input position it came from. */
+    static void col2im(ConvGeometry g, float[] col, float[] gx, int gxOff) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int p = oh * ow;
+        int row = 0;
+        for (int c = 0; c < g.groupInChannels(); c++) {
+            int plane = gxOff + c * g.inH() * g.inW();
+            for (int ky = 0; ky < g.kernelH(); ky++) {
+                for (int kx = 0; kx < g.kernelW(); kx++, row++) {
+                    int src = row * p;
+                    int dx = kx * g.dilationW() - g.padW();
+                    int lo = Math.min(ow, Math.max(0, ceilDiv(-dx, g.strideW())));
+                    int hi = Math.max(lo, Math.min(ow, ceilDiv(g.inW() - dx, g.strideW())));
+                    for (int oy = 0; oy < oh; oy++, src += ow) {
+                        int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+                        if (iy < 0 || iy >= g.inH()) {
+                            continue;
+                        }
+                        int dst = plane + iy * g.inW() + dx;
+                        int sw = g.strideW();
+                        for (int ox = lo; ox < hi; ox++) {
+                            gx[dst + ox * sw] += col[src + ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private interface ImageTask {
+        void run(int image, int group);
+    }
+
+    /** Runs one task per (image, group), in parallel when there are several. */
+    private static void forEachImageAndGroup(ConvGeometry g, ImageTask task) {
+        int tasks = g.batch() * g.groups();
+        Parallel.Range body = (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                task.run(t / g.groups(), t % g.groups());
+            }
+        };
+        if (tasks > 1 && Parallel.threads() > 1) {
+            Parallel.forEach(tasks, body);
+        } else {
+            body.run(0, tasks);
+        }
+    }
+
+    /** This thread's im2col buffer, at least {@code size} floats. */
+    private static float[] columns(int size) {
+        float[][] holder = COLUMNS.get();
+        if (holder[0].length < size) {
+            holder[0] = new float[size];
+        }
+        return holder[0];
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return Math.floorDiv(a + b - 1, b);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.panagrad.engine.ops;
+
+import dev.panagrad.engine.Autograd;
+import dev.panagrad.engine.Grad;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.backend.Backend;
+import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.backend.UnaryOp;
+
+/** Batch normalisation over the channel dimension (1) of [N, C] or [N, C, ...], as {@code F.batch_norm}. */
+public final class BatchNormalization {
+    private BatchNormalization() {
+    }
+
+    /**
+     * In training, normalises with this batch's mean and biased variance per channel and, when running
+     * statistics are given, updates them in place: {@code running = (1 - momentum) running + momentum stat},
+     * with the unbiased variance, as PyTorch. Otherwise normalises with the running statistics.
+     *
+     * @param weight gamma [C] or null (1); bias beta [C] or null (0)
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, float momentum, float eps) {
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException("batchNorm: expected input [N, C, ...], got " + x.shape());
+        }
+        int batch = x.size(0);
+        int channels = x.size(1);
+        int spatial = x.shape().product(2, x.rank());
+        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (t != null && (t.rank() != 1 || t.size(0) != channels)) {
+                throw new IllegalArgumentException("batchNorm: input " + x.shape() + " has " + channels
+                        + " channels, a parameter or statistic has shape " + t.shape());
+            }
+        }
+        Backend be = Backends.current();
+        Tensor mean;
+        Tensor var;
+        if (training) {
+            int count = batch * spatial;
+            if (count < 2) {
+                throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, "
+                        + "got input " + x.shape());
+            }
+            mean = Tensor.zeros(channels);
+            var = Tensor.zeros(channels);
+            be.batchNormStatistics(x.storage(), batch, channels, spatial, mean.storage(), var.storage());
+            if (runningMean != null && runningVar != null) {
+                try (var ignored = Grad.disabled()) {
+                    runningMean.mulInPlace(1f - momentum).addInPlace(mean, momentum);
+                    runningVar.mulInPlace(1f - momentum).addInPlace(var, momentum * count / (count - 1f));
+                }
+            }
+        } else {
+            if (runningMean == null || runningVar == null) {
+                throw new IllegalArgumentException("batchNorm: evaluation needs running statistics");
+            }
+            mean = runningMean.copy();
+            var = runningVar.copy();
+        }
+        // invStd = (var + eps)^-1/2; scale = gamma invStd; shift = beta - mean scale.
+        Tensor invStd = Tensor.zeros(channels);
+        be.unary(UnaryOp.AFFINE, 1f, eps, var.storage(), invStd.storage(), channels);
+        be.unary(UnaryOp.POW, -0.5f, 0f, invStd.storage(), invStd.storage(), channels);
+        Tensor scale;
+        Tensor shift;
+        try (var ignored = Grad.disabled()) {
+            scale = weight == null ? invStd : weight.mul(invStd);
+            shift = bias == null ? mean.mul(scale).neg() : bias.sub(mean.mul(scale));
+        }
+        Tensor y = Tensor.zeros(x.shape());
+        be.channelAffine(x.storage(), batch, channels, spatial, scale.storage(), shift.storage(), y.storage());
+        Tensor[] inputs = weight != null && bias != null ? new Tensor[] {x, weight, bias}
+                : weight != null ? new Tensor[] {x, weight} : bias != null ? new Tensor[] {x, bias} : new Tensor[] {x};
+        return Autograd.op("batchNorm", inputs).saves(x).result(y, (g, needs) -> {
+            Tensor gx = needs[0] ? Tensor.zeros(x.shape()) : null;
+            Tensor gGamma = weight != null ? Tensor.zeros(channels) : null;
+            Tensor gBeta = bias != null ? Tensor.zeros(channels) : null;
+            Backends.current().batchNormBackward(x.storage(), g.storage(), batch, channels, spatial, mean.storage(),
+                    invStd.storage(), weight == null ? null : weight.storage(), training,
+                    gx == null ? null : gx.storage(), gGamma == null ? null : gGamma.storage(),
+                    gBeta == null ? null : gBeta.storage());
+            Tensor[] grads = new Tensor[inputs.length];
+            grads[0] = gx;
+            int i = 1;
+            if (weight != null) {
+                grads[i++] = gGamma;
+            }
+            if (bias != null) {
+                grads[i] = gBeta;
+            }
+            return grads;
+        });
+    }
+}

@@ -1,0 +1,77 @@
+package dev.panagrad.engine.ops;
+
+import dev.panagrad.engine.Autograd;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.backend.Backend;
+import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.backend.ConvGeometry;
+
+/** 2-D convolution over NCHW tensors, as {@code torch.nn.functional.conv2d}. */
+public final class Convolution {
+    private Convolution() {
+    }
+
+    /**
+     * @param x      input [N, C, H, W]
+     * @param weight [O, C / groups, kH, kW]
+     * @param bias   [O], or null
+     * @param stride {sH, sW}; padding {pH, pW} (zeros); dilation {dH, dW}
+     * @return [N, O, outH, outW]
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        ConvGeometry g = geometry(x, weight, bias, stride, padding, dilation, groups);
+        Tensor out = Tensor.zeros(g.batch(), g.outChannels(), g.outH(), g.outW());
+        Backends.current().conv2d(g, x.storage(), weight.storage(), bias == null ? null : bias.storage(), out.storage());
+        Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
+        return Autograd.op("conv2d", inputs).saves(x, weight).result(out, (gy, needs) -> {
+            Backend be = Backends.current();
+            Tensor gx = null;
+            Tensor gw = null;
+            Tensor gb = null;
+            if (needs[0]) {
+                gx = Tensor.zeros(x.shape());
+                be.conv2dBackwardInput(g, gy.storage(), weight.storage(), gx.storage());
+            }
+            boolean biasGrad = bias != null && needs[2];
+            if (needs[1] || biasGrad) {
+                gw = Tensor.zeros(weight.shape());
+                gb = biasGrad ? Tensor.zeros(bias.shape()) : null;
+                be.conv2dBackwardWeight(g, x.storage(), gy.storage(), gw.storage(), gb == null ? null : gb.storage());
+            }
+            return bias == null ? new Tensor[] {gx, needs[1] ? gw : null} : new Tensor[] {gx, needs[1] ? gw : null, gb};
+        });
+    }
+
+    private static ConvGeometry geometry(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                         int groups) {
+        String shapes = "conv2d: input " + x.shape() + " and weight " + w.shape();
+        if (x.rank() != 4 || w.rank() != 4) {
+            throw new IllegalArgumentException(shapes + ": expected 4-D input [N, C, H, W] and weight [O, C/groups, kH, kW]");
+        }
+        if (stride.length != 2 || padding.length != 2 || dilation.length != 2) {
+            throw new IllegalArgumentException("conv2d: stride, padding and dilation need two values each");
+        }
+        if (groups < 1 || x.size(1) % groups != 0 || w.size(0) % groups != 0) {
+            throw new IllegalArgumentException(shapes + ": " + groups + " groups must divide input channels "
+                    + x.size(1) + " and output channels " + w.size(0));
+        }
+        if (w.size(1) * groups != x.size(1)) {
+            throw new IllegalArgumentException(shapes + ": weight expects " + w.size(1) + " input channels per group ("
+                    + groups + " groups), input has " + x.size(1) / groups);
+        }
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != w.size(0))) {
+            throw new IllegalArgumentException(shapes + ": bias " + bias.shape() + " must be [" + w.size(0) + "]");
+        }
+        if (stride[0] < 1 || stride[1] < 1 || dilation[0] < 1 || dilation[1] < 1 || padding[0] < 0 || padding[1] < 0) {
+            throw new IllegalArgumentException(shapes + ": stride and dilation must be positive, padding non-negative");
+        }
+        ConvGeometry g = new ConvGeometry(x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), w.size(2), w.size(3),
+                stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups);
+        if (g.outH() < 1 || g.outW() < 1) {
+            throw new IllegalArgumentException(shapes + ": output would be " + g.outH() + " x " + g.outW()
+                    + " (kernel larger than the padded input)");
+        }
+        return g;
+    }
+}
