@@ -1,0 +1,85 @@
+package dev.panagrad.nn.optim;
+
+import dev.panagrad.engine.Grad;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.nn.DType;
+import dev.panagrad.nn.StateDict;
+import java.util.List;
+
+/**
+ * Stochastic gradient descent with PyTorch's exact update rule ({@code torch.optim.SGD}):
+ * <pre>
+ * g = grad + weight_decay * p
+ * if momentum: buf = g on the first step, else momentum * buf + (1 - dampening) * g
+ *              g = g + momentum * buf if nesterov, else buf
+ * p = p - lr * g
+ * </pre>
+ */
+public final class Sgd extends Optimizer {
+    private final double momentum;
+    private final double dampening;
+    private final double weightDecay;
+    private final boolean nesterov;
+    private final Tensor[] buffers;
+
+    /** Plain SGD. */
+    public Sgd(List<Tensor> params, double lr) {
+        this(params, lr, 0, 0, 0, false);
+    }
+
+    public Sgd(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        super(params, lr);
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("Sgd: Nesterov momentum requires a momentum and zero dampening");
+        }
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.weightDecay = weightDecay;
+        this.nesterov = nesterov;
+        this.buffers = new Tensor[params.size()];
+    }
+
+    @Override
+    public void step() {
+        try (var ignored = Grad.disabled()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i);
+                if (p.grad() == null) {
+                    continue;
+                }
+                Tensor g = p.grad();
+                if (weightDecay != 0) {
+                    g = g.copy().addInPlace(p, (float) weightDecay);
+                }
+                if (momentum != 0) {
+                    if (buffers[i] == null) {
+                        buffers[i] = g.copy();
+                    } else {
+                        buffers[i].mulInPlace((float) momentum).addInPlace(g, (float) (1 - dampening));
+                    }
+                    g = nesterov ? g.copy().addInPlace(buffers[i], (float) momentum) : buffers[i];
+                }
+                p.addInPlace(g, (float) -lr());
+            }
+        }
+    }
+
+    @Override
+    public StateDict stateDict() {
+        StateDict s = new StateDict();
+        for (int i = 0; i < buffers.length; i++) {
+            if (buffers[i] != null) {
+                s.put("state." + i + ".momentum_buffer", buffers[i], DType.F32);
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public void loadStateDict(StateDict state) {
+        for (int i = 0; i < buffers.length; i++) {
+            String key = "state." + i + ".momentum_buffer";
+            buffers[i] = state.get(key) == null ? null : required(state, key, params.get(i));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.panagrad.nn.layers;
+
+import static dev.panagrad.nn.TorchReference.assertClose;
+import static dev.panagrad.nn.TorchReference.tensor;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.panagrad.engine.Grad;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.nn.Functional;
+import dev.panagrad.nn.TorchReference;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Forward values of the layers against PyTorch's on fixed inputs (fixtures/make_fixtures.py). */
+class LayersMatchPyTorchTest {
+
+    @Test
+    void conv2dMatchesForEveryCase() {
+        List<?> cases = (List<?>) TorchReference.get("conv2d");
+        for (int i = 0; i < cases.size(); i++) {
+            Object bias = ((java.util.Map<?, ?>) cases.get(i)).get("bias");
+            Tensor y = Functional.conv2d(tensor("conv2d", i, "x"), tensor("conv2d", i, "weight"),
+                    bias == null ? null : TorchReference.toTensor(bias),
+                    (int) TorchReference.number("conv2d", i, "stride"), (int) TorchReference.number("conv2d", i, "padding"),
+                    (int) TorchReference.number("conv2d", i, "dilation"), (int) TorchReference.number("conv2d", i, "groups"));
+            assertClose("conv2d case " + i, y, tensor("conv2d", i, "y"), 1e-5);
+        }
+    }
+
+    @Test
+    void batchNorm2dTrainingEvaluationAndRunningStatistics() {
+        BatchNorm2d bn = new BatchNorm2d(4);
+        try (var ignored = Grad.disabled()) {
+            bn.weight().copyFrom(tensor("batchnorm2d", "weight"));
+            bn.bias().copyFrom(tensor("batchnorm2d", "bias"));
+        }
+        Tensor x = tensor("batchnorm2d", "x");
+        assertClose("train", bn.forward(x), tensor("batchnorm2d", "y_train"), 1e-5);
+        assertClose("train 2", bn.forward(x.mul(0.5f).sub(1f)), tensor("batchnorm2d", "y_train2"), 1e-5);
+        assertClose("running mean", bn.runningMean(), tensor("batchnorm2d", "running_mean"), 1e-6);
+        assertClose("running var", bn.runningVar(), tensor("batchnorm2d", "running_var"), 1e-6);
+        assertThat(bn.batchesTracked()).isEqualTo((long) TorchReference.number("batchnorm2d", "num_batches_tracked"));
+        bn.eval();
+        assertClose("eval", bn.forward(x), tensor("batchnorm2d", "y_eval"), 1e-5);
+        assertThat(bn.batchesTracked()).isEqualTo(2);
+    }
+
+    @Test
+    void poolingMatches() {
+        Tensor x = tensor("pooling", "x");
+        assertClose("max 3/2/1", new MaxPool2d(3, 2, 1).forward(x), tensor("pooling", "max_3_2_1"), 0);
+        assertClose("max 2/2/0", new MaxPool2d(2).forward(x), tensor("pooling", "max_2_2_0"), 0);
+        assertClose("avg 3/2/1", new AvgPool2d(3, 2, 1).forward(x), tensor("pooling", "avg_3_2_1"), 1e-6);
+        assertClose("adaptive 3x4", new AdaptiveAvgPool2d(3, 4).forward(x), tensor("pooling", "adaptive_3_4"), 1e-6);
+        assertClose("adaptive 1x1", new AdaptiveAvgPool2d(1, 1).forward(x), tensor("pooling", "adaptive_1_1"), 1e-6);
+    }
+
+    @Test
+    void linearMatches() {
+        Tensor y = Functional.linear(tensor("linear", "x"), tensor("linear", "weight"), tensor("linear", "bias"));
+        assertClose("linear", y, tensor("linear", "y"), 1e-6);
+    }
+}

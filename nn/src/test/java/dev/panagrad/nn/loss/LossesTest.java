@@ -1,0 +1,98 @@
+package dev.panagrad.nn.loss;
+
+import static dev.panagrad.nn.TorchReference.assertClose;
+import static dev.panagrad.nn.TorchReference.number;
+import static dev.panagrad.nn.TorchReference.tensor;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.panagrad.engine.GradCheck;
+import dev.panagrad.engine.IntTensor;
+import dev.panagrad.engine.Rng;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.nn.TorchReference;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LossesTest {
+    private final Rng rng = new Rng(17);
+
+    private static IntTensor target() {
+        List<?> t = (List<?>) TorchReference.get("losses", "target");
+        return IntTensor.of(t.stream().mapToInt(v -> ((Number) v).intValue()).toArray());
+    }
+
+    @Test
+    void crossEntropyMatchesPyTorchWithAndWithoutSmoothing() {
+        for (String name : new String[] {"ce", "ce_smooth"}) {
+            Tensor logits = tensor("losses", "logits").requiresGrad(true);
+            Tensor loss = Losses.crossEntropy(logits, target(), name.equals("ce") ? 0f : 0.1f);
+            loss.backward();
+            assertThat(loss.item()).as(name).isCloseTo((float) number("losses", name, "value"), within(1e-6f));
+            assertClose(name + " grad", logits.grad(), tensor("losses", name, "grad"), 1e-6);
+        }
+    }
+
+    @Test
+    void mseMatchesPyTorch() {
+        Tensor a = tensor("losses", "mse", "a").requiresGrad(true);
+        Tensor loss = Losses.mse(a, tensor("losses", "mse", "b"));
+        loss.backward();
+        assertThat(loss.item()).isCloseTo((float) number("losses", "mse", "value"), within(1e-6f));
+        assertClose("mse grad", a.grad(), tensor("losses", "mse", "grad"), 1e-6);
+    }
+
+    @Test
+    void klDivBatchMeanMatchesPyTorch() {
+        Tensor logq = tensor("losses", "kl", "input").requiresGrad(true);
+        Tensor loss = Losses.klDivBatchMean(logq, tensor("losses", "kl", "target"));
+        loss.backward();
+        assertThat(loss.item()).isCloseTo((float) number("losses", "kl", "value"), within(1e-6f));
+        assertClose("kl grad", logq.grad(), tensor("losses", "kl", "grad"), 1e-6);
+    }
+
+    @Test
+    void bceWithLogitsMatchesPyTorch() {
+        Tensor z = tensor("losses", "bce", "logits").requiresGrad(true);
+        Tensor loss = Losses.bceWithLogits(z, tensor("losses", "bce", "target"));
+        loss.backward();
+        assertThat(loss.item()).isCloseTo((float) number("losses", "bce", "value"), within(1e-6f));
+        assertClose("bce grad", z.grad(), tensor("losses", "bce", "grad"), 1e-6);
+    }
+
+    @Test
+    void bceWithLogitsIsStableForLargeLogits() {
+        Tensor loss = Losses.bceWithLogits(Tensor.of(new float[] {200f, -200f}), Tensor.of(new float[] {0f, 1f}));
+        assertThat(loss.item()).isCloseTo(200f, within(1e-3f));
+    }
+
+    @Test
+    void klDivIgnoresZeroTargetTerms() {
+        Tensor logq = Tensor.of(new float[] {-1f, -2f}, 1, 2);
+        Tensor p = Tensor.of(new float[] {1f, 0f}, 1, 2);
+        assertThat(Losses.klDivBatchMean(logq, p).item()).isEqualTo(1f);
+    }
+
+    @Test
+    void gradientChecks() {
+        Tensor logits = Tensor.randn(rng, 4, 6).requiresGrad(true);
+        IntTensor y = IntTensor.of(new int[] {5, 0, 2, 2});
+        GradCheck.assertGradients(in -> Losses.crossEntropy(in[0], y, 0.2f), logits);
+        Tensor a = Tensor.randn(rng, 3, 3).requiresGrad(true);
+        Tensor b = Tensor.randn(rng, 3, 3).requiresGrad(true);
+        GradCheck.assertGradients(in -> Losses.mse(in[0], in[1]), a, b);
+        Tensor p = Tensor.randn(rng, 3, 3).softmax(1);
+        GradCheck.assertGradients(in -> Losses.klDivBatchMean(in[0].logSoftmax(1), p), a);
+        Tensor target = Tensor.rand(rng, 3, 3);
+        GradCheck.assertGradients(in -> Losses.bceWithLogits(in[0], target), a);
+    }
+
+    @Test
+    void targetsOutOfRangeAreNamed() {
+        assertThatThrownBy(() -> Losses.crossEntropy(Tensor.zeros(2, 3), IntTensor.of(new int[] {0, 3})))
+                .hasMessage("crossEntropy: target 3 at position 1 is out of range for 3 classes");
+        assertThatThrownBy(() -> Losses.mse(Tensor.zeros(2), Tensor.zeros(3)))
+                .hasMessage("mse: input [2] and target [3] differ");
+    }
+}
