@@ -44,9 +44,33 @@ public final class GemmKernel {
     private GemmKernel() {
     }
 
+    /**
+     * Writes a block of op(B) in the packed layout the micro-kernel reads: rows {@code [p0, p0 + kc)}
+     * and columns {@code [j0, j0 + nr)} (nr <= NR) go to {@code dst[offset + (p - p0) * NR + (j - j0)]},
+     * with columns {@code nr..NR-1} zero. Lets callers such as convolution produce B on the fly
+     * instead of materialising it first.
+     */
+    @FunctionalInterface
+    public interface PanelPacker {
+        void pack(int p0, int kc, int j0, int nr, float[] dst, int offset);
+    }
+
+    /** Register-tile width: packers fill slivers this many columns wide. */
+    public static int panelWidth() {
+        return NR;
+    }
+
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc) {
+        gemm(transA, m, n, k, alpha, a, aOff, lda,
+                (p0, kc, j0, nr, dst, off) -> packB(transB, b, bOff, ldb, p0, kc, j0, nr, dst, off),
+                beta, c, cOff, ldc);
+    }
+
+    /** {@code C = alpha op(A) B + beta C} with B supplied, block by block, by {@code packer}. */
+    public static void gemm(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                            PanelPacker packer, float beta, float[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -56,7 +80,7 @@ public final class GemmKernel {
         }
         int threads = Parallel.threads();
         if (threads == 1 || Parallel.inWorker() || 2.0 * m * n * k < PARALLEL_FLOPS) {
-            serial(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            serial(transA, m, n, 0, k, alpha, a, aOff, lda, packer, beta, c, cOff, ldc);
             return;
         }
         boolean splitM = ceilDiv(m, MR) >= ceilDiv(n, NR);
@@ -68,20 +92,21 @@ public final class GemmKernel {
                 int from = (int) ((long) units * part / parts) * unit;
                 int to = Math.min(splitM ? m : n, (int) ((long) units * (part + 1) / parts) * unit);
                 if (splitM) {
-                    serial(transA, transB, to - from, n, k, alpha, a, aOff + (transA ? from : from * lda), lda,
-                            b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
+                    serial(transA, to - from, n, 0, k, alpha, a, aOff + (transA ? from : from * lda), lda, packer,
+                            beta, c, cOff + from * ldc, ldc);
                 } else {
-                    serial(transA, transB, m, to - from, k, alpha, a, aOff, lda,
-                            b, bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from, ldc);
+                    serial(transA, m, to - from, from, k, alpha, a, aOff, lda, packer, beta, c, cOff + from, ldc);
                 }
             }
         });
     }
 
-    /** The blocked algorithm on the calling thread, with that thread's packing buffers. */
-    private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float beta, float[] c, int cOff, int ldc) {
+    /**
+     * The blocked algorithm on the calling thread, with that thread's packing buffers, for the columns
+     * {@code [jBase, jBase + n)} of B (C's columns start at {@code cOff}).
+     */
+    private static void serial(boolean transA, int m, int n, int jBase, int k, float alpha, float[] a, int aOff,
+                               int lda, PanelPacker packer, float beta, float[] c, int cOff, int ldc) {
         Workspace ws = WORKSPACE.get();
         float[] edge = ws.edge;
         for (int jc = 0; jc < n; jc += NC) {
@@ -91,7 +116,7 @@ public final class GemmKernel {
                 int kc = Math.min(KC, k - pc);
                 float[] bp = ws.packedB(nSlivers * NR * kc);
                 for (int s = 0; s < nSlivers; s++) {
-                    packB(transB, b, bOff, ldb, pc, kc, jc + s * NR, Math.min(NR, n - jc - s * NR), bp, s * NR * kc);
+                    packer.pack(pc, kc, jBase + jc + s * NR, Math.min(NR, n - jc - s * NR), bp, s * NR * kc);
                 }
                 // The first k-block applies beta; later ones add to what earlier ones wrote.
                 boolean accumulate = pc > 0 || beta != 0f;

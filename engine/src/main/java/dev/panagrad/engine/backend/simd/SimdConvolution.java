@@ -2,29 +2,38 @@ package dev.panagrad.engine.backend.simd;
 
 import dev.panagrad.engine.Parallel;
 import dev.panagrad.engine.backend.ConvGeometry;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution as matrix products, one image and group at a time:
  * <ul>
- *   <li>forward: {@code out[n, g] = W[g] (Og x K) . col(x[n, g]) (K x P)}, where im2col lays the K = Cg kH kW
- *       input values under each of the P = outH outW output positions side by side;</li>
+ *   <li>forward: {@code out[n, g] = W[g] (Og x K) . col(x[n, g]) (K x P)}, where the im2col matrix holds
+ *       the K = Cg kH kW input values under each of the P = outH outW output positions;</li>
  *   <li>input gradient: {@code dcol = W[g]^T dY[n, g]}, then col2im adds each column back where im2col
  *       read it;</li>
  *   <li>weight gradient: {@code dW[g] = sum_n dY[n, g] col(x[n, g])^T}.</li>
  * </ul>
- * A 1 x 1 convolution with stride 1 and no padding needs no im2col: the image is already the matrix.
+ * The im2col matrix is never stored: GEMM asks for it block by block in its packed layout
+ * ({@link GemmKernel.PanelPacker}) and the packers below read the image directly. A 1 x 1 convolution
+ * with stride 1 and no padding needs no packing of its own: the image is already the matrix.
  * Images run in parallel, each product on one thread. The weight gradient sums images in a fixed
  * number of chunks, whatever the thread count, so its bits do not depend on it.
  */
 final class SimdConvolution {
     /** Chunks of images for the weight gradient: partial sums per chunk, added in chunk order. */
     private static final int WEIGHT_CHUNKS = 8;
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final ThreadLocal<float[][]> COLUMNS = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private SimdConvolution() {
     }
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
+        if (DirectConvolution.supports(g) && !g.isPointwise()) {
+            DirectConvolution.forward(g, x, w, bias, out);
+            return;
+        }
         int p = g.outH() * g.outW();
         int k = g.patchSize();
         int og = g.groupOutChannels();
@@ -36,9 +45,7 @@ final class SimdConvolution {
             if (g.isPointwise()) {
                 GemmKernel.gemm(false, false, og, p, k, 1f, w, grp * og * k, k, x, xOff, p, 0f, out, outOff, p);
             } else {
-                float[] col = columns(k * p);
-                im2col(g, x, xOff, col);
-                GemmKernel.gemm(false, false, og, p, k, 1f, w, grp * og * k, k, col, 0, p, 0f, out, outOff, p);
+                GemmKernel.gemm(false, og, p, k, 1f, w, grp * og * k, k, patchesByPosition(g, x, xOff), 0f, out, outOff, p);
             }
             if (bias != null) {
                 for (int o = 0; o < og; o++) {
@@ -53,6 +60,10 @@ final class SimdConvolution {
     }
 
     static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
+        if (DirectConvolution.supportsInputGradient(g) && !g.isPointwise()) {
+            DirectConvolution.backwardInput(g, gy, w, gx);
+            return;
+        }
         int p = g.outH() * g.outW();
         int k = g.patchSize();
         int og = g.groupOutChannels();
@@ -73,6 +84,10 @@ final class SimdConvolution {
     }
 
     static void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw, float[] gb) {
+        if (DirectConvolution.supports(g) && !g.isPointwise()) {
+            DirectConvolution.backwardWeight(g, x, gy, gw, gb);
+            return;
+        }
         int p = g.outH() * g.outW();
         int k = g.patchSize();
         int og = g.groupOutChannels();
@@ -86,7 +101,6 @@ final class SimdConvolution {
             for (int c = c0; c < c1; c++) {
                 int from = (int) ((long) g.batch() * c / chunks);
                 int to = (int) ((long) g.batch() * (c + 1) / chunks);
-                float[] col = g.isPointwise() ? null : columns(k * p);
                 for (int n = from; n < to; n++) {
                     float beta = n == from ? 0f : 1f;
                     for (int grp = 0; grp < g.groups(); grp++) {
@@ -96,8 +110,8 @@ final class SimdConvolution {
                         if (g.isPointwise()) {
                             GemmKernel.gemm(false, true, og, k, p, 1f, gy, gyOff, p, x, xOff, p, beta, partialW, wOff, k);
                         } else {
-                            im2col(g, x, xOff, col);
-                            GemmKernel.gemm(false, true, og, k, p, 1f, gy, gyOff, p, col, 0, p, beta, partialW, wOff, k);
+                            GemmKernel.gemm(false, og, k, p, 1f, gy, gyOff, p, positionsByPatch(g, x, xOff), beta,
+                                    partialW, wOff, k);
                         }
                         if (partialB != null) {
                             for (int o = 0; o < og; o++) {
@@ -134,44 +148,110 @@ final class SimdConvolution {
         }
     }
 
-    /** col[(c kH + ky) kW + kx][oy outW + ox] = x[c][oy sH - pH + ky dH][ox sW - pW + kx dW], 0 outside. */
-    static void im2col(ConvGeometry g, float[] x, int xOff, float[] col) {
-        int oh = g.outH();
+    /**
+     * The im2col matrix as a GEMM B operand: row r is patch element (c, ky, kx), column j is output
+     * position (oy, ox), and the entry is {@code x[c][oy sH - pH + ky dH][ox sW - pW + kx dW]}, 0 in the
+     * padding. Consecutive positions along an output row read consecutive (stride 1) or evenly spaced
+     * input values, so each row of a sliver is a few copies.
+     */
+    static GemmKernel.PanelPacker patchesByPosition(ConvGeometry g, float[] x, int xOff) {
         int ow = g.outW();
-        int p = oh * ow;
-        int row = 0;
-        for (int c = 0; c < g.groupInChannels(); c++) {
-            int plane = xOff + c * g.inH() * g.inW();
-            for (int ky = 0; ky < g.kernelH(); ky++) {
-                for (int kx = 0; kx < g.kernelW(); kx++, row++) {
-                    int dst = row * p;
-                    int dx = kx * g.dilationW() - g.padW();
-                    // Output columns whose input column lies inside the image: ox in [lo, hi).
-                    int lo = Math.min(ow, Math.max(0, ceilDiv(-dx, g.strideW())));
-                    int hi = Math.max(lo, Math.min(ow, ceilDiv(g.inW() - dx, g.strideW())));
-                    for (int oy = 0; oy < oh; oy++, dst += ow) {
-                        int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
-                        if (iy < 0 || iy >= g.inH()) {
-                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
-                            continue;
-                        }
+        int kk = g.kernelH() * g.kernelW();
+        int nr = GemmKernel.panelWidth();
+        return (p0, kc, j0, width, dst, off) -> {
+            for (int r = 0; r < kc; r++) {
+                int patch = p0 + r;
+                int c = patch / kk;
+                int ky = (patch % kk) / g.kernelW();
+                int kx = patch % g.kernelW();
+                int plane = xOff + c * g.inH() * g.inW();
+                int dx = kx * g.dilationW() - g.padW();
+                // Output columns whose input column lies inside the image: ox in [lo, hi).
+                int lo = Math.min(ow, Math.max(0, ceilDiv(-dx, g.strideW())));
+                int hi = Math.max(lo, Math.min(ow, ceilDiv(g.inW() - dx, g.strideW())));
+                int row = off + r * nr;
+                int oy = j0 / ow;
+                int ox = j0 % ow;
+                for (int filled = 0; filled < width; oy++, ox = 0) {
+                    int run = Math.min(width - filled, ow - ox);
+                    int d = row + filled - ox; // dst index of output column 0 of this output row
+                    int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+                    if (iy < 0 || iy >= g.inH()) {
+                        java.util.Arrays.fill(dst, d + ox, d + ox + run, 0f);
+                    } else {
+                        int a = Math.min(ox + run, Math.max(ox, lo));
+                        int b = Math.max(a, Math.min(ox + run, hi));
+                        java.util.Arrays.fill(dst, d + ox, d + a, 0f);
                         int src = plane + iy * g.inW() + dx;
-                        java.util.Arrays.fill(col, dst, dst + lo, 0f);
                         if (g.strideW() == 1) {
-                            System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                            System.arraycopy(x, src + a, dst, d + a, b - a);
                         } else {
-                            for (int ox = lo; ox < hi; ox++) {
-                                col[dst + ox] = x[src + ox * g.strideW()];
+                            for (int o = a; o < b; o++) {
+                                dst[d + o] = x[src + o * g.strideW()];
                             }
                         }
-                        java.util.Arrays.fill(col, dst + hi, dst + ow, 0f);
+                        java.util.Arrays.fill(dst, d + b, d + ox + run, 0f);
                     }
+                    filled += run;
                 }
+                java.util.Arrays.fill(dst, row + width, row + nr, 0f);
             }
-        }
+        };
     }
 
-    /** The adjoint of {@link #im2col}: adds every column entry back to the input position it came from. */
+    /**
+     * The transposed im2col matrix as a GEMM B operand (for the weight gradient): row p is output
+     * position (oy, ox), column j is patch element (c, ky, kx). Filled one patch element (column) at a
+     * time, walking the positions of each output row as one run of valid input columns.
+     */
+    static GemmKernel.PanelPacker positionsByPatch(ConvGeometry g, float[] x, int xOff) {
+        int ow = g.outW();
+        int kk = g.kernelH() * g.kernelW();
+        int nr = GemmKernel.panelWidth();
+        int sw = g.strideW();
+        return (p0, kc, j0, width, dst, off) -> {
+            if (width < nr) {
+                java.util.Arrays.fill(dst, off, off + kc * nr, 0f);
+            }
+            for (int j = 0; j < width; j++) {
+                int patch = j0 + j;
+                int plane = xOff + (patch / kk) * g.inH() * g.inW();
+                int ky = (patch % kk) / g.kernelW();
+                int dx = (patch % g.kernelW()) * g.dilationW() - g.padW();
+                int lo = Math.min(ow, Math.max(0, ceilDiv(-dx, sw)));
+                int hi = Math.max(lo, Math.min(ow, ceilDiv(g.inW() - dx, sw)));
+                int oy = p0 / ow;
+                int ox = p0 % ow;
+                for (int done = 0; done < kc; oy++, ox = 0) {
+                    int run = Math.min(kc - done, ow - ox);
+                    int d = off + (done - ox) * nr + j; // dst index of output column 0 of this output row
+                    int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+                    int a = Math.min(ox + run, Math.max(ox, lo));
+                    int b = Math.max(a, Math.min(ox + run, hi));
+                    if (iy < 0 || iy >= g.inH()) {
+                        a = b = ox + run;
+                        for (int o = ox; o < a; o++) {
+                            dst[d + o * nr] = 0f;
+                        }
+                    } else {
+                        for (int o = ox; o < a; o++) {
+                            dst[d + o * nr] = 0f;
+                        }
+                        int src = plane + iy * g.inW() + dx;
+                        for (int o = a; o < b; o++) {
+                            dst[d + o * nr] = x[src + o * sw];
+                        }
+                        for (int o = b; o < ox + run; o++) {
+                            dst[d + o * nr] = 0f;
+                        }
+                    }
+                    done += run;
+                }
+            }
+        };
+    }
+
+    /** The adjoint of im2col: adds every entry of {@code col} (K x P) back to the input position it came from. */
     static void col2im(ConvGeometry g, float[] col, float[] gx, int gxOff) {
         int oh = g.outH();
         int ow = g.outW();
@@ -192,8 +272,12 @@ final class SimdConvolution {
                         }
                         int dst = plane + iy * g.inW() + dx;
                         int sw = g.strideW();
-                        for (int ox = lo; ox < hi; ox++) {
-                            gx[dst + ox * sw] += col[src + ox];
+                        if (sw == 1) {
+                            addRun(col, src + lo, gx, dst + lo, hi - lo);
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) {
+                                gx[dst + ox * sw] += col[src + ox];
+                            }
                         }
                     }
                 }
@@ -201,12 +285,23 @@ final class SimdConvolution {
         }
     }
 
-    private interface ImageTask {
+    /** {@code dst[d, d + n) += src[s, s + n)}. */
+    private static void addRun(float[] src, int s, float[] dst, int d, int n) {
+        int i = 0;
+        for (int end = SPECIES.loopBound(n); i < end; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, dst, d + i).add(FloatVector.fromArray(SPECIES, src, s + i)).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) {
+            dst[d + i] += src[s + i];
+        }
+    }
+
+    interface ImageTask {
         void run(int image, int group);
     }
 
     /** Runs one task per (image, group), in parallel when there are several. */
-    private static void forEachImageAndGroup(ConvGeometry g, ImageTask task) {
+    static void forEachImageAndGroup(ConvGeometry g, ImageTask task) {
         int tasks = g.batch() * g.groups();
         Parallel.Range body = (t0, t1) -> {
             for (int t = t0; t < t1; t++) {

@@ -1,0 +1,73 @@
+package dev.panagrad.bench;
+
+import dev.panagrad.engine.IntTensor;
+import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.Rng;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.nn.loss.Losses;
+import dev.panagrad.nn.models.ResNet;
+import dev.panagrad.nn.models.ResNets;
+import dev.panagrad.nn.optim.Sgd;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One training step of a CIFAR ResNet on a batch of 32 x 32 colour images with 100 classes, as
+ * bench/peer/torch_resnet_cifar.py measures it: zero the gradients, forward, cross-entropy, backward,
+ * SGD (momentum 0.9, weight decay 5e-4). Images/s = batch / time.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+    "-Xmx8g", "-XX:+UseParallelGC"})
+public class ResNetTrainStepBench {
+    @Param({"20", "56"})
+    public int depth;
+
+    @Param({"64"})
+    public int batch;
+
+    private ResNet model;
+    private Sgd optimizer;
+    private Tensor images;
+    private IntTensor labels;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Rng rng = new Rng(0);
+        model = ResNets.create("resnet" + depth, 100, rng);
+        model.train();
+        optimizer = new Sgd(model.parameters(), 0.1, 0.9, 0, 5e-4, false);
+        images = Tensor.randn(rng, batch, 3, 32, 32);
+        int[] y = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            y[i] = rng.nextInt(100);
+        }
+        labels = IntTensor.of(y);
+        System.out.println("# backend: " + Backends.current().describe() + ", threads: " + Parallel.threads());
+    }
+
+    @Benchmark
+    public float step() {
+        optimizer.zeroGrad();
+        Tensor loss = Losses.crossEntropy(model.forward(images), labels);
+        loss.backward();
+        optimizer.step();
+        return loss.item();
+    }
+}

@@ -1,0 +1,452 @@
+package dev.panagrad.engine.backend.simd;
+
+import dev.panagrad.engine.backend.ConvGeometry;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Stride-1 convolution without an im2col matrix, one image and group at a time.
+ *
+ * <p>The input plane is copied once into a zero-padded buffer of width {@code Wp = W + 2 pW}. In that
+ * buffer, output position q = y Wp + x reads tap (c, ky, kx) at {@code q + c Hp Wp + ky dH Wp + kx dW}:
+ * every tap is the same run of positions shifted by a constant. So the convolution is a matrix
+ * product whose B rows are shifted views of one buffer, and the micro-kernel reads them in place
+ * (columns x >= outW of each row are computed and dropped).
+ *
+ * <ul>
+ *   <li>forward: out = W . shifted(xpad), M = output channels, N = positions, K = Cg kH kW;</li>
+ *   <li>input gradient: the transposed convolution of a stride-1 convolution is a stride-1
+ *       convolution of dY, padded by {@code dH (kH - 1) - pH}, with the kernel flipped and its channel
+ *       axes swapped, so it reuses the forward;</li>
+ *   <li>weight gradient: {@code dW[o][c, ky, kx] = sum_q dY[o][q] xpad[q + offset]}, dot products of
+ *       contiguous rows, 4 x 4 of them at a time in vector accumulators.</li>
+ * </ul>
+ */
+final class DirectConvolution {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int MR = GemmKernel.MR;
+    private static final int NR = GemmKernel.NR;
+    private static final int KC = GemmKernel.KC;
+    private static final int WEIGHT_CHUNKS = 8;
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private DirectConvolution() {
+    }
+
+    /** Whether this class handles the geometry's forward and weight gradient. */
+    static boolean supports(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1;
+    }
+
+    /** Whether the input gradient can be computed as a stride-1 convolution (non-negative padding of dY). */
+    static boolean supportsInputGradient(ConvGeometry g) {
+        return supports(g) && g.padH() <= g.dilationH() * (g.kernelH() - 1) && g.padW() <= g.dilationW() * (g.kernelW() - 1);
+    }
+
+    /** Geometry of the padded buffer and the shifted rows. */
+    private record Plan(int cg, int hp, int wp, int plane, int oh, int ow, int qt, int k, int[] offsets) {
+        static Plan of(ConvGeometry g) {
+            int hp = g.inH() + 2 * g.padH();
+            int wp = g.inW() + 2 * g.padW();
+            int plane = hp * wp;
+            int q = g.outH() * wp;
+            int qt = (q + NR - 1) / NR * NR;
+            int cg = g.groupInChannels();
+            int kk = g.kernelH() * g.kernelW();
+            int[] off = new int[cg * kk];
+            for (int c = 0; c < cg; c++) {
+                for (int ky = 0; ky < g.kernelH(); ky++) {
+                    for (int kx = 0; kx < g.kernelW(); kx++) {
+                        off[(c * g.kernelH() + ky) * g.kernelW() + kx] = c * plane + ky * g.dilationH() * wp
+                                + kx * g.dilationW();
+                    }
+                }
+            }
+            return new Plan(cg, hp, wp, plane, g.outH(), g.outW(), qt, cg * kk, off);
+        }
+
+        /** Padded input buffer size: the planes plus room for the last tile's reads past the end. */
+        int bufferSize() {
+            return cg * plane + qt + NR;
+        }
+    }
+
+    // ---- forward ----------------------------------------------------------------------------------
+
+    static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
+        Plan plan = Plan.of(g);
+        int og = g.groupOutChannels();
+        int slivers = (og + MR - 1) / MR;
+        float[][] packed = packWeights(g, w, slivers, plan.k);
+        int inPlane = g.inH() * g.inW();
+        int outPlane = plan.oh * plan.ow;
+        SimdConvolution.forEachImageAndGroup(g, (n, grp) -> {
+            float[][] buf = BUFFERS.get();
+            float[] xpad = buffer(buf, 0, plan.bufferSize());
+            float[] tmp = buffer(buf, 1, slivers * MR * plan.qt);
+            pad(g, x, (n * g.inChannels() + grp * plan.cg) * inPlane, plan, xpad);
+            product(plan, packed[grp], slivers, xpad, tmp);
+            int outBase = (n * g.outChannels() + grp * og) * outPlane;
+            for (int o = 0; o < og; o++) {
+                float b = bias == null ? 0f : bias[grp * og + o];
+                for (int y = 0; y < plan.oh; y++) {
+                    int src = o * plan.qt + y * plan.wp;
+                    int dst = outBase + o * outPlane + y * plan.ow;
+                    if (b == 0f) {
+                        System.arraycopy(tmp, src, out, dst, plan.ow);
+                    } else {
+                        for (int i = 0; i < plan.ow; i++) {
+                            out[dst + i] = tmp[src + i] + b;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** tmp (slivers MR x qt) = packed weights . shifted rows of xpad, K-blocked. */
+    private static void product(Plan plan, float[] packed, int slivers, float[] xpad, float[] tmp) {
+        for (int pc = 0; pc < plan.k; pc += KC) {
+            int kc = Math.min(KC, plan.k - pc);
+            int blockBase = pc * slivers * MR;
+            for (int q0 = 0; q0 < plan.qt; q0 += NR) {
+                for (int s = 0; s < slivers; s++) {
+                    micro(kc, packed, blockBase + s * MR * kc, xpad, plan.offsets, pc, q0, tmp, s * MR * plan.qt + q0,
+                            plan.qt, pc > 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * Weights of each group packed as the GEMM packs A: K-blocks of KC, slivers of MR output channels
+     * (zero-padded), k-major inside a sliver.
+     */
+    private static float[][] packWeights(ConvGeometry g, float[] w, int slivers, int k) {
+        int og = g.groupOutChannels();
+        float[][] packed = new float[g.groups()][slivers * MR * k];
+        for (int grp = 0; grp < g.groups(); grp++) {
+            float[] p = packed[grp];
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                for (int s = 0; s < slivers; s++) {
+                    int base = pc * slivers * MR + s * MR * kc;
+                    for (int r = 0; r < MR; r++) {
+                        int o = s * MR + r;
+                        if (o >= og) {
+                            continue;
+                        }
+                        int src = (grp * og + o) * k + pc;
+                        for (int t = 0; t < kc; t++) {
+                            p[base + t * MR + r] = w[src + t];
+                        }
+                    }
+                }
+            }
+        }
+        return packed;
+    }
+
+    /** The MR x NR tile: c = A-sliver . rows of xp at off[oi + t] + q0 (+ c when accumulating). */
+    private static void micro(int kc, float[] ap, int ai, float[] xp, int[] off, int oi, int q0, float[] c, int ci,
+                              int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int t = 0; t < kc; t++, ai += MR) {
+            int bi = off[oi + t] + q0;
+            FloatVector b0 = FloatVector.fromArray(S, xp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, xp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+        }
+        // Written out rather than through a helper: a call that C2 declines to inline would box the vectors.
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, ci));
+            c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, ci + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, ci + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, ci + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, ci + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, ci + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, ci + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, ci + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, ci + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, ci + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, ci + 5 * ldc + L));
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + L);
+    }
+
+    /** Copies Cg planes of x into xpad with a zero border of pH rows and pW columns. */
+    private static void pad(ConvGeometry g, float[] x, int xOff, Plan plan, float[] xpad) {
+        int h = g.inH();
+        int w = g.inW();
+        int ph = g.padH();
+        int pw = g.padW();
+        for (int c = 0; c < plan.cg; c++) {
+            int base = c * plan.plane;
+            java.util.Arrays.fill(xpad, base, base + ph * plan.wp + pw, 0f);
+            for (int y = 0; y < h; y++) {
+                int row = base + (y + ph) * plan.wp + pw;
+                System.arraycopy(x, xOff + (c * h + y) * w, xpad, row, w);
+                // right border of this row and left border of the next, contiguous in the buffer
+                java.util.Arrays.fill(xpad, row + w, row + w + 2 * pw, 0f);
+            }
+            java.util.Arrays.fill(xpad, base + (h + ph) * plan.wp + pw, base + plan.plane, 0f);
+        }
+        // Reads of the last tiles run past the planes; keep them finite (and zero) so that a stale NaN
+        // there cannot reach a weight gradient through 0 * NaN.
+        java.util.Arrays.fill(xpad, plan.cg * plan.plane, plan.bufferSize(), 0f);
+    }
+
+    // ---- input gradient ----------------------------------------------------------------------------
+
+    static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
+        int og = g.groupOutChannels();
+        int cg = g.groupInChannels();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        // W'[grp * Cg + c][o][ky][kx] = W[grp * Og + o][c][kH - 1 - ky][kW - 1 - kx]
+        float[] flipped = new float[w.length];
+        for (int grp = 0; grp < g.groups(); grp++) {
+            for (int o = 0; o < og; o++) {
+                for (int c = 0; c < cg; c++) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        for (int kx = 0; kx < kw; kx++) {
+                            flipped[(((grp * cg + c) * og + o) * kh + ky) * kw + kx] =
+                                    w[(((grp * og + o) * cg + c) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)];
+                        }
+                    }
+                }
+            }
+        }
+        ConvGeometry transposed = new ConvGeometry(g.batch(), g.outChannels(), g.outH(), g.outW(), g.inChannels(), kh, kw,
+                1, 1, g.dilationH() * (kh - 1) - g.padH(), g.dilationW() * (kw - 1) - g.padW(), g.dilationH(),
+                g.dilationW(), g.groups());
+        forward(transposed, gy, flipped, null, gx);
+    }
+
+    // ---- weight gradient ---------------------------------------------------------------------------
+
+    /** Floats of padded input per block of images in the weight gradient: a few MB, cache-friendly. */
+    private static final int WEIGHT_BLOCK_FLOATS = 1 << 19;
+
+    /**
+     * Images of a chunk are laid side by side along the position axis ([c][image][Hp Wp]), so that one
+     * dot product covers several images and the lane reductions at its end are amortised.
+     */
+    static void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw, float[] gb) {
+        Plan plan = Plan.of(g);
+        int og = g.groupOutChannels();
+        int cg = plan.cg;
+        int k = plan.k;
+        int weights = g.outChannels() * k;
+        int inPlane = g.inH() * g.inW();
+        int outPlane = plan.oh * plan.ow;
+        int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
+        int perBlock = Math.max(1, WEIGHT_BLOCK_FLOATS / Math.max(1, cg * plan.plane));
+        float[] partialW = new float[chunks * weights];
+        float[] partialB = gb == null ? null : new float[chunks * g.outChannels()];
+        dev.panagrad.engine.Parallel.Range body = (c0, c1) -> {
+            for (int chunk = c0; chunk < c1; chunk++) {
+                int from = (int) ((long) g.batch() * chunk / chunks);
+                int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
+                for (int n0 = from; n0 < to; n0 += perBlock) {
+                    int images = Math.min(perBlock, to - n0);
+                    for (int grp = 0; grp < g.groups(); grp++) {
+                        accumulateBlock(g, plan, x, gy, n0, images, grp, partialW, chunk * weights + grp * og * k);
+                    }
+                    if (partialB != null) {
+                        for (int n = n0; n < n0 + images; n++) {
+                            for (int o = 0; o < g.outChannels(); o++) {
+                                partialB[chunk * g.outChannels() + o] += SimdReductions.contiguous(
+                                        dev.panagrad.engine.backend.ReduceOp.SUM, gy, (n * g.outChannels() + o) * outPlane,
+                                        outPlane);
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        if (chunks > 1) {
+            dev.panagrad.engine.Parallel.forEach(chunks, body);
+        } else {
+            body.run(0, chunks);
+        }
+        System.arraycopy(partialW, 0, gw, 0, weights);
+        for (int c = 1; c < chunks; c++) {
+            for (int i = 0; i < weights; i++) {
+                gw[i] += partialW[c * weights + i];
+            }
+        }
+        if (gb != null) {
+            System.arraycopy(partialB, 0, gb, 0, g.outChannels());
+            for (int c = 1; c < chunks; c++) {
+                for (int i = 0; i < g.outChannels(); i++) {
+                    gb[i] += partialB[c * g.outChannels() + i];
+                }
+            }
+        }
+    }
+
+    /** dW of one group += contributions of images [n0, n0 + images). */
+    private static void accumulateBlock(ConvGeometry g, Plan plan, float[] x, float[] gy, int n0, int images, int grp,
+                                        float[] dw, int dwOff) {
+        int og = g.groupOutChannels();
+        int cg = plan.cg;
+        int inPlane = g.inH() * g.inW();
+        int outPlane = plan.oh * plan.ow;
+        int span = images * plan.plane;                       // positions of one channel across the block
+        int length = (span + L - 1) / L * L;
+        float[][] buf = BUFFERS.get();
+        float[] xpad = buffer(buf, 0, cg * span + length + NR);
+        float[] dy = buffer(buf, 2, og * length);
+        // xpad[c][i][plane], zero-padded; dy[o][i][plane] with zeros wherever no output position lies.
+        java.util.Arrays.fill(xpad, 0, cg * span + length + NR, 0f);
+        java.util.Arrays.fill(dy, 0, og * length, 0f);
+        for (int c = 0; c < cg; c++) {
+            for (int i = 0; i < images; i++) {
+                int src = ((n0 + i) * g.inChannels() + grp * cg + c) * inPlane;
+                int dst = c * span + i * plan.plane + g.padH() * plan.wp + g.padW();
+                for (int y = 0; y < g.inH(); y++) {
+                    System.arraycopy(x, src + y * g.inW(), xpad, dst + y * plan.wp, g.inW());
+                }
+            }
+        }
+        for (int o = 0; o < og; o++) {
+            for (int i = 0; i < images; i++) {
+                int src = ((n0 + i) * g.outChannels() + grp * og + o) * outPlane;
+                int dst = o * length + i * plan.plane;
+                for (int y = 0; y < plan.oh; y++) {
+                    System.arraycopy(gy, src + y * plan.ow, dy, dst + y * plan.wp, plan.ow);
+                }
+            }
+        }
+        int[] off = new int[plan.k];
+        int kk = g.kernelH() * g.kernelW();
+        for (int j = 0; j < plan.k; j++) {
+            int c = j / kk;
+            off[j] = c * span + ((j % kk) / g.kernelW()) * g.dilationH() * plan.wp + (j % g.kernelW()) * g.dilationW();
+        }
+        dots(og, plan.k, off, length, dy, xpad, dw, dwOff);
+    }
+
+    /** dw[o][j] += sum over q < qt of dy[o][q] * xpad[off[j] + q], for o < og and j < k. */
+    private static void dots(int og, int k, int[] off, int qt, float[] dy, float[] xpad, float[] dw, int dwOff) {
+        int o = 0;
+        for (; o + 4 <= og; o += 4) {
+            int j = 0;
+            for (; j + 4 <= k; j += 4) {
+                dot4x4(dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
+            }
+            for (; j < k; j++) {
+                for (int r = o; r < o + 4; r++) {
+                    dw[dwOff + r * k + j] += dot(dy, r * qt, xpad, off[j], qt);
+                }
+            }
+        }
+        for (; o < og; o++) {
+            for (int j = 0; j < k; j++) {
+                dw[dwOff + o * k + j] += dot(dy, o * qt, xpad, off[j], qt);
+            }
+        }
+    }
+
+    private static void dot4x4(float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3, float[] dw,
+                               int w0, int ldw) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
+        for (int q = 0; q < ld; q += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x, x0 + q);
+            FloatVector v1 = FloatVector.fromArray(S, x, x1 + q);
+            FloatVector v2 = FloatVector.fromArray(S, x, x2 + q);
+            FloatVector v3 = FloatVector.fromArray(S, x, x3 + q);
+            FloatVector d = FloatVector.fromArray(S, dy, d0 + q);
+            a00 = d.fma(v0, a00);
+            a01 = d.fma(v1, a01);
+            a02 = d.fma(v2, a02);
+            a03 = d.fma(v3, a03);
+            d = FloatVector.fromArray(S, dy, d0 + ld + q);
+            a10 = d.fma(v0, a10);
+            a11 = d.fma(v1, a11);
+            a12 = d.fma(v2, a12);
+            a13 = d.fma(v3, a13);
+            d = FloatVector.fromArray(S, dy, d0 + 2 * ld + q);
+            a20 = d.fma(v0, a20);
+            a21 = d.fma(v1, a21);
+            a22 = d.fma(v2, a22);
+            a23 = d.fma(v3, a23);
+            d = FloatVector.fromArray(S, dy, d0 + 3 * ld + q);
+            a30 = d.fma(v0, a30);
+            a31 = d.fma(v1, a31);
+            a32 = d.fma(v2, a32);
+            a33 = d.fma(v3, a33);
+        }
+        dw[w0] += a00.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 1] += a01.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 2] += a02.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 3] += a03.reduceLanes(VectorOperators.ADD);
+        dw[w0 + ldw] += a10.reduceLanes(VectorOperators.ADD);
+        dw[w0 + ldw + 1] += a11.reduceLanes(VectorOperators.ADD);
+        dw[w0 + ldw + 2] += a12.reduceLanes(VectorOperators.ADD);
+        dw[w0 + ldw + 3] += a13.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 2 * ldw] += a20.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 2 * ldw + 1] += a21.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 2 * ldw + 2] += a22.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 2 * ldw + 3] += a23.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 3 * ldw] += a30.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 3 * ldw + 1] += a31.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 3 * ldw + 2] += a32.reduceLanes(VectorOperators.ADD);
+        dw[w0 + 3 * ldw + 3] += a33.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dot(float[] a, int ai, float[] b, int bi, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int q = 0; q < n; q += L) {
+            acc = FloatVector.fromArray(S, a, ai + q).fma(FloatVector.fromArray(S, b, bi + q), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float[] buffer(float[][] holder, int slot, int size) {
+        if (holder[slot].length < size) {
+            holder[slot] = new float[size];
+        }
+        return holder[slot];
+    }
+}
