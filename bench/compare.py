@@ -34,7 +34,7 @@ def run_jmh(pattern, params, threads, quick):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     cmd = [java(), "--add-modules=jdk.incubator.vector", "-jar", JAR, pattern, "-rf", "json", "-rff", out,
-           "-jvmArgsAppend", f"-Dpanagrad.threads={threads}"]
+           "-jvmArgsPrepend", f"-Dpanagrad.threads={threads}"]  # -jvmArgsAppend would replace each benchmark's own flags
     for k, v in params.items():
         cmd += ["-p", f"{k}={v}"]
     if quick:
@@ -83,16 +83,38 @@ def gemm_rows(sizes, threads, quick):
     return rows
 
 
+def resnet_rows(depths, batch, threads, quick):
+    ours = run_jmh("ResNetTrainStepBench", {"depth": ",".join(map(str, depths)), "batch": batch}, threads, quick)
+    rows = []
+    for d in depths:
+        peer = run_peer("torch_resnet_cifar.py", [d, batch, 10, threads])
+        m = re.search(r"train batch=\d+: ([\d.]+) img/s", peer)
+        torch_ips = float(m.group(1))
+        ms, unit, err = ours[f"batch={batch},depth={d}"]
+        assert unit == "ms/op", unit
+        ips = batch / (ms / 1000)
+        rows.append((f"resnet{d} train step, batch {batch} (images/s)", f"{ips:.1f} (±{err / ms * 100:.0f}%)",
+                     f"{torch_ips:.1f}", f"{ips / torch_ips:.2f}x"))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
+    ap.add_argument("--only", default="gemm,resnet", help="comma-separated: gemm, resnet")
+    ap.add_argument("--depths", default="20,56")
     a = ap.parse_args()
     if not os.path.exists(JAR):
         sys.exit("bench/target/benchmarks.jar is missing: mvn -q package -pl bench -am -DskipTests")
     sizes = [int(s) for s in a.sizes.split(",")]
-    rows = gemm_rows(sizes, a.threads, a.quick)
+    only = a.only.split(",")
+    rows = []
+    if "gemm" in only:
+        rows += gemm_rows(sizes, a.threads, a.quick)
+    if "resnet" in only:
+        rows += resnet_rows([int(d) for d in a.depths.split(",")], 64, a.threads, a.quick)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Higher is better; ratio = ours / PyTorch.",
              "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]
