@@ -132,18 +132,18 @@ final class SimdConvolution {
         } else {
             body.run(0, chunks);
         }
-        System.arraycopy(partialW, 0, gw, 0, weights);
-        for (int c = 1; c < chunks; c++) {
-            for (int i = 0; i < weights; i++) {
-                gw[i] += partialW[c * weights + i];
-            }
-        }
+        sumChunks(partialW, chunks, weights, gw);
         if (gb != null) {
-            System.arraycopy(partialB, 0, gb, 0, g.outChannels());
-            for (int c = 1; c < chunks; c++) {
-                for (int i = 0; i < g.outChannels(); i++) {
-                    gb[i] += partialB[c * g.outChannels() + i];
-                }
+            sumChunks(partialB, chunks, g.outChannels(), gb);
+        }
+    }
+
+    /** out[i] = sum over c of partial[c * size + i], added in chunk order so the bits never vary. */
+    static void sumChunks(float[] partial, int chunks, int size, float[] out) {
+        System.arraycopy(partial, 0, out, 0, size);
+        for (int c = 1; c < chunks; c++) {
+            for (int i = 0; i < size; i++) {
+                out[i] += partial[c * size + i];
             }
         }
     }
