@@ -98,12 +98,23 @@ def resnet_rows(depths, batch, threads, quick):
     return rows
 
 
+def loader_rows(threads, quick):
+    ours = run_jmh("LoaderBench", {"workers": "0,1,2"}, threads, quick)
+    rows = []
+    for w in (0, 1, 2):
+        us, unit, err = ours[f"workers={w}"]
+        assert unit == "us/op", unit
+        rows.append((f"loader, batch 64 of 32x32x3, crop+flip+normalize, {w} workers (images/s)",
+                     f"{64 / (us * 1e-6):.0f} (±{err / us * 100:.0f}%)", "n/a", "n/a"))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,resnet", help="comma-separated: gemm, resnet")
+    ap.add_argument("--only", default="gemm,resnet,loader", help="comma-separated: gemm, resnet, loader")
     ap.add_argument("--depths", default="20,56")
     a = ap.parse_args()
     if not os.path.exists(JAR):
@@ -115,6 +126,8 @@ def main():
         rows += gemm_rows(sizes, a.threads, a.quick)
     if "resnet" in only:
         rows += resnet_rows([int(d) for d in a.depths.split(",")], 64, a.threads, a.quick)
+    if "loader" in only:
+        rows += loader_rows(a.threads, a.quick)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Higher is better; ratio = ours / PyTorch.",
              "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]
