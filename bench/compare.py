@@ -109,12 +109,27 @@ def loader_rows(threads, quick):
     return rows
 
 
+def cc_rows(threads, quick):
+    ours = run_jmh("CcLossBench", {"n": "64,256,1024", "d": "64,256"}, threads, quick)
+    peer = run_peer("torch_cc_loss.py", ["--threads", threads])
+    torch_us = {(int(m.group(1)), int(m.group(2))): float(m.group(3))
+                for m in re.finditer(r"n=(\d+) d=(\d+) us=([\d.]+)", peer)}
+    rows = []
+    for n in (64, 256, 1024):
+        for d in (64, 256):
+            us, unit, err = ours[f"d={d},n={n}"]
+            assert unit == "us/op", unit
+            rows.append((f"CC loss forward+backward n={n} d={d} (us, lower is better)", f"{us:.1f} (±{err / us * 100:.0f}%)",
+                         f"{torch_us[(n, d)]:.1f}", f"{torch_us[(n, d)] / us:.2f}x"))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,resnet,loader", help="comma-separated: gemm, resnet, loader")
+    ap.add_argument("--only", default="gemm,resnet,loader,cc", help="comma-separated: gemm, resnet, loader, cc")
     ap.add_argument("--depths", default="20,56")
     a = ap.parse_args()
     if not os.path.exists(JAR):
@@ -128,8 +143,10 @@ def main():
         rows += resnet_rows([int(d) for d in a.depths.split(",")], 64, a.threads, a.quick)
     if "loader" in only:
         rows += loader_rows(a.threads, a.quick)
+    if "cc" in only:
+        rows += cc_rows(a.threads, a.quick)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Higher is better; ratio = ours / PyTorch.",
+    table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Ratio > 1 means Panagrad is faster.",
              "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]
     table += [f"| {w} | {o} | {t} | {r} |" for w, o, t, r in rows]
     block = "\n".join(table) + "\n"

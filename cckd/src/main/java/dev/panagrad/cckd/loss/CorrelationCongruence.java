@@ -1,0 +1,158 @@
+package dev.panagrad.cckd.loss;
+
+import dev.panagrad.engine.Autograd;
+import dev.panagrad.engine.Grad;
+import dev.panagrad.engine.Tensor;
+
+/**
+ * The correlation-congruence loss of CCKD (Peng et al., ICCV 2019):
+ * {@code L_CC = (1/n^2) ||psi(F_t) - psi(F_s)||_F^2}, the mean squared difference between the teacher's
+ * and the student's n x n correlation matrices over one batch. The teacher side is a constant: no
+ * gradient reaches it.
+ *
+ * <p>For the bilinear and Gaussian-Taylor kernels the forward is one n x n GEMM and a polynomial, and
+ * the backward is written by hand: with X^ the row-normalised student embeddings, S = X^ X^T, C = g(S),
+ * {@code G = 2 (C_s - C_t) g'(S) / n^2}, {@code dL/dX^ = (G + G^T) X^ = 2 G X^} (G is symmetric), then
+ * through the normalisation {@code dx_i = (dx^_i - x^_i (x^_i . dx^_i)) / max(||x_i||, eps)}. The exact
+ * Gaussian and MMD are composed from differentiable engine ops.
+ */
+public final class CorrelationCongruence {
+    /** Norm floor of the row normalisation, as {@code F.normalize}. */
+    public static final float EPS = 1e-12f;
+
+    private CorrelationCongruence() {
+    }
+
+    /**
+     * @param student embeddings [n, d], requiring grad
+     * @param teacher embeddings [n, d] of the same batch, used as constants
+     * @return the scalar loss
+     */
+    public static Tensor loss(Tensor student, Tensor teacher, CorrelationKernel kernel) {
+        if (student.rank() != 2 || !student.shape().equals(teacher.shape())) {
+            throw new IllegalArgumentException("correlationCongruence: student " + student.shape() + " and teacher "
+                    + teacher.shape() + " embeddings must both be [n, d]; project the student to the teacher's width first");
+        }
+        Tensor t = teacher.detach();
+        return switch (kernel) {
+            case CorrelationKernel.Bilinear b -> polynomial(student, t, new double[] {0, 1}, false);
+            case CorrelationKernel.GaussianTaylor g -> polynomial(student, t, coefficients(g), true);
+            case CorrelationKernel.Gaussian g -> exactGaussian(student, t, g.gamma());
+            case CorrelationKernel.Mmd m -> {
+                Tensor diff = student.mean(0).sub(t.mean(0));
+                yield diff.mul(diff).sum();
+            }
+        };
+    }
+
+    /** The paper's loss with the default kernel (gaussian-taylor, P = 2, gamma = 0.4). */
+    public static Tensor loss(Tensor student, Tensor teacher) {
+        return loss(student, teacher, CorrelationKernel.defaultKernel());
+    }
+
+    /** The correlation matrix psi(F) [n, n] of embeddings [n, d], without a graph (for inspection and figures). */
+    public static Tensor correlationMatrix(Tensor f, CorrelationKernel kernel) {
+        try (var ignored = Grad.disabled()) {
+            return switch (kernel) {
+                case CorrelationKernel.Bilinear b -> f.matmul(f.t());
+                case CorrelationKernel.GaussianTaylor g -> horner(gram(f.normalize(1, EPS)), coefficients(g));
+                case CorrelationKernel.Gaussian g -> gaussianMatrix(f.normalize(1, EPS), g.gamma());
+                case CorrelationKernel.Mmd m -> throw new IllegalArgumentException("mmd has no correlation matrix");
+            };
+        }
+    }
+
+    private static double[] coefficients(CorrelationKernel.GaussianTaylor g) {
+        double[] c = new double[g.order() + 1];
+        for (int p = 0; p <= g.order(); p++) {
+            c[p] = g.coefficient(p);
+        }
+        return c;
+    }
+
+    /**
+     * L = mean((g(S_s) - g(S_t))^2) for a polynomial g, with the hand-written backward described above.
+     * The n x n part is one pass: the kernel values, their difference, the loss and G's entries.
+     */
+    private static Tensor polynomial(Tensor student, Tensor teacher, double[] coeffs, boolean normalise) {
+        int n = student.size(0);
+        Tensor xs;
+        Tensor norms;
+        float[] g = new float[n * n];
+        double sum = 0;
+        try (var ignored = Grad.disabled()) {
+            Tensor raw = student.detach();
+            norms = normalise ? raw.mul(raw).sum(1, true).sqrt().clamp(EPS, Float.POSITIVE_INFINITY) : null;
+            xs = normalise ? raw.div(norms) : raw;
+            Tensor xt = normalise ? teacher.normalize(1, EPS) : teacher;
+            float[] ss = gram(xs).storage().array();
+            float[] st = gram(xt).storage().array();
+            int degree = coeffs.length - 1;
+            for (int i = 0; i < g.length; i++) {
+                double a = ss[i];
+                double value = coeffs[degree];
+                double slope = degree * coeffs[degree];
+                for (int p = degree - 1; p >= 0; p--) {
+                    value = value * a + coeffs[p];
+                    if (p > 0) {
+                        slope = slope * a + p * coeffs[p];
+                    }
+                }
+                double b = st[i];
+                double teacherValue = coeffs[degree];
+                for (int p = degree - 1; p >= 0; p--) {
+                    teacherValue = teacherValue * b + coeffs[p];
+                }
+                double diff = value - teacherValue;
+                sum += diff * diff;
+                g[i] = (float) (diff * slope); // (C_s - C_t) g'(S_s), to be scaled by 2 / n^2 in backward
+            }
+        }
+        Tensor out = Tensor.scalar((float) (sum / ((double) n * n)));
+        Tensor gMatrix = Tensor.of(g, n, n);
+        Tensor normsFinal = norms;
+        return Autograd.op("correlationCongruence", student).saves(student).result(out, (up, needs) -> {
+            // dL/dX^ = 2 G X^ with G = 2 (C_s - C_t) g'(S_s) / n^2, times the upstream gradient.
+            Tensor dxs = gMatrix.matmul(xs).mul(4f * up.item() / ((float) n * n));
+            if (!normalise) {
+                return new Tensor[] {dxs};
+            }
+            Tensor dot = dxs.mul(xs).sum(1, true);
+            return new Tensor[] {dxs.sub(xs.mul(dot)).div(normsFinal)};
+        });
+    }
+
+    /** X X^T, computed by GEMM with a transpose flag (no copy). */
+    private static Tensor gram(Tensor x) {
+        Tensor out = Tensor.zeros(x.size(0), x.size(0));
+        dev.panagrad.engine.backend.Backends.current().gemm(false, true, x.size(0), x.size(0), x.size(1), 1f,
+                x.storage(), 0, x.size(1), x.storage(), 0, x.size(1), 0f, out.storage(), 0, x.size(0));
+        return out;
+    }
+
+    /** sum_p c[p] s^p, element-wise, by Horner's rule. */
+    private static Tensor horner(Tensor s, double[] c) {
+        Tensor v = Tensor.full((float) c[c.length - 1], s.shape());
+        for (int p = c.length - 2; p >= 0; p--) {
+            v = v.mul(s).add((float) c[p]);
+        }
+        return v;
+    }
+
+    /** Exact RBF of L2-normalised rows, from differentiable ops: exp(-gamma (|x_i|^2 + |x_j|^2 - 2 x_i . x_j)). */
+    private static Tensor exactGaussian(Tensor student, Tensor teacher, double gamma) {
+        Tensor cs = gaussianMatrix(student.normalize(1, EPS), gamma);
+        Tensor ct;
+        try (var ignored = Grad.disabled()) {
+            ct = gaussianMatrix(teacher.normalize(1, EPS), gamma);
+        }
+        Tensor d = cs.sub(ct);
+        return d.mul(d).mean();
+    }
+
+    private static Tensor gaussianMatrix(Tensor x, double gamma) {
+        Tensor sq = x.mul(x).sum(1, true);
+        Tensor dist = sq.add(sq.t()).sub(x.matmul(x.t()).mul(2f));
+        return dist.mul((float) -gamma).exp();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.panagrad.cckd.train;
+
+import dev.panagrad.engine.Grad;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.nn.data.DataLoader;
+import dev.panagrad.nn.data.ImageDataset;
+import dev.panagrad.nn.data.RandomBatchSampler;
+import dev.panagrad.nn.data.Transform;
+import dev.panagrad.nn.models.ResNet;
+
+/**
+ * The structure of an embedding space, the paper's point: the mean cosine similarity of embeddings of
+ * the same class (intra) and of different classes (inter), over all pairs of a set of images. A good
+ * space has high intra and low inter similarity.
+ */
+public record EmbeddingStructure(double intraClass, double interClass) {
+
+    /** Over the pooled embeddings of {@code model} on {@code data}, in evaluation mode. */
+    public static EmbeddingStructure of(ResNet model, ImageDataset data, Transform transform) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        try (var ignored = Grad.disabled();
+             DataLoader loader = new DataLoader(data, new RandomBatchSampler(data.size(), 256, false, false, 0),
+                     transform, 0, 1, 0)) {
+            java.util.List<Tensor> parts = new java.util.ArrayList<>();
+            int[] labels = new int[data.size()];
+            int at = 0;
+            for (DataLoader.Batch b : loader.epoch(0)) {
+                parts.add(model.forwardAll(b.images()).embedding());
+                for (int i = 0; i < b.size(); i++) {
+                    labels[at++] = b.labels().get(i);
+                }
+            }
+            return of(Tensor.concat(parts, 0), labels);
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+
+    /** Over embeddings [n, d] with their labels. */
+    public static EmbeddingStructure of(Tensor embeddings, int[] labels) {
+        try (var ignored = Grad.disabled()) {
+            Tensor e = embeddings.normalize(1);
+            float[] s = e.matmul(e.t()).toArray();
+            int n = labels.length;
+            double intra = 0;
+            double inter = 0;
+            long nIntra = 0;
+            long nInter = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = i + 1; j < n; j++) {
+                    if (labels[i] == labels[j]) {
+                        intra += s[i * n + j];
+                        nIntra++;
+                    } else {
+                        inter += s[i * n + j];
+                        nInter++;
+                    }
+                }
+            }
+            return new EmbeddingStructure(nIntra == 0 ? Double.NaN : intra / nIntra, nInter == 0 ? Double.NaN : inter / nInter);
+        }
+    }
+}

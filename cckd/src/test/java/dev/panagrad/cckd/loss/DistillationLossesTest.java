@@ -1,0 +1,109 @@
+package dev.panagrad.cckd.loss;
+
+import static dev.panagrad.cckd.Fixtures.assertClose;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.panagrad.cckd.Fixtures;
+import dev.panagrad.engine.GradCheck;
+import dev.panagrad.engine.IntTensor;
+import dev.panagrad.engine.Rng;
+import dev.panagrad.engine.Tensor;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DistillationLossesTest {
+    private final Rng rng = new Rng(21);
+
+    @Test
+    void kdMatchesPyTorch() {
+        Tensor zs = Fixtures.tensor("kd", "student").requiresGrad(true);
+        Tensor loss = KnowledgeDistillation.loss(zs, Fixtures.tensor("kd", "teacher"), (float) Fixtures.number("kd", "tau"));
+        loss.backward();
+        assertThat(loss.item()).isCloseTo((float) Fixtures.number("kd", "value"), within(1e-6f));
+        assertClose("kd grad", zs.grad(), Fixtures.tensor("kd", "grad"), 1e-6);
+    }
+
+    @Test
+    void kdGradientIsTauTimesTheProbabilityGapOverN() {
+        Tensor zs = Tensor.randn(rng, 3, 4).requiresGrad(true);
+        Tensor zt = Tensor.randn(rng, 3, 4);
+        float tau = 2f;
+        KnowledgeDistillation.loss(zs, zt, tau).backward();
+        Tensor expected = zs.detach().div(tau).softmax(1).sub(zt.div(tau).softmax(1)).mul(tau / 3f);
+        assertClose("tau (p_s - p_t) / n", zs.grad(), expected, 1e-6);
+    }
+
+    @Test
+    void gradientChecks() {
+        Tensor zs = Tensor.randn(rng, 4, 5).requiresGrad(true);
+        Tensor zt = Tensor.randn(rng, 4, 5);
+        GradCheck.assertGradients(in -> KnowledgeDistillation.loss(in[0], zt, 4f), zs);
+
+        Tensor fs = Tensor.randn(rng, 3, 6).requiresGrad(true);
+        Tensor ft = Tensor.randn(rng, 3, 6);
+        GradCheck.assertGradients(in -> L2Mimic.loss(in[0], ft), fs);
+
+        Tensor a3 = Tensor.randn(rng, 2, 3, 4, 4).requiresGrad(true);
+        Tensor a4 = Tensor.randn(rng, 2, 5, 2, 2).requiresGrad(true);
+        Tensor t3 = Tensor.randn(rng, 2, 6, 4, 4);
+        Tensor t4 = Tensor.randn(rng, 2, 7, 2, 2);
+        GradCheck.defaults().atol(5e-3).verify(in -> AttentionTransfer.loss(List.of(in[0], in[1]), List.of(t3, t4), 1000f),
+                a3, a4);
+
+        ArcFace head = new ArcFace(4, 3, 8f, 0.5f, rng);
+        IntTensor y = IntTensor.of(new int[] {0, 2, 1});
+        Tensor e = Tensor.randn(rng, 3, 4).requiresGrad(true);
+        GradCheck.assertGradients(in -> head.forward(in[0], y), e);
+        GradCheck.assertGradients(in -> head.forward(e.detach(), y), head.weight());
+    }
+
+    @Test
+    void attentionMapsAreUnitRowsOfChannelEnergy() {
+        Tensor a = Tensor.of(new float[] {1, 0, 0, 2, 3, 0, 0, 0}, 1, 2, 2, 2);
+        // mean over channels of squares: (1 + 9) / 2, 0, 0, 4 / 2 -> (5, 0, 0, 2) normalised
+        Tensor at = AttentionTransfer.attention(a);
+        double norm = Math.sqrt(25 + 4);
+        assertThat(at.toArray()).containsExactly(new float[] {(float) (5 / norm), 0, 0, (float) (2 / norm)}, within(1e-6f));
+    }
+
+    @Test
+    void arcFaceWidensTheTargetAngle() {
+        Rng r = new Rng(3);
+        ArcFace head = new ArcFace(4, 3, 1f, 0.3f, r);
+        Tensor e = Tensor.randn(r, 2, 4);
+        Tensor plain = head.forward(e);
+        Tensor margin = head.forward(e, IntTensor.of(new int[] {1, 2}));
+        for (int i = 0; i < 2; i++) {
+            for (int c = 0; c < 3; c++) {
+                float cos = plain.get(i, c);
+                boolean target = c == (i == 0 ? 1 : 2);
+                float expected = target ? (float) Math.cos(Math.acos(cos) + 0.3) : cos;
+                assertThat(margin.get(i, c)).isCloseTo(expected, within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void mutualLearningIsTheKlToTheOtherPrediction() {
+        Tensor self = Tensor.randn(rng, 3, 4).requiresGrad(true);
+        Tensor other = Tensor.randn(rng, 3, 4).requiresGrad(true);
+        Tensor kl = MutualLearning.mimicry(self, other);
+        kl.backward();
+        assertThat(other.grad()).isNull();
+        assertThat(kl.item()).isGreaterThan(0f);
+        assertThat(MutualLearning.mimicry(other.detach(), other.detach()).item()).isCloseTo(0f, within(1e-6f));
+    }
+
+    @Test
+    void discriminatorLossesUseOppositeTargets() {
+        Discriminator d = new Discriminator(8, rng);
+        Tensor t = Tensor.randn(rng, 4, 8);
+        Tensor s = Tensor.randn(rng, 4, 8).requiresGrad(true);
+        Tensor dl = d.discriminatorLoss(t, s);
+        Tensor gl = d.generatorLoss(s);
+        assertThat(dl.item()).isPositive();
+        gl.backward();
+        assertThat(s.grad()).isNotNull();
+    }
+}
