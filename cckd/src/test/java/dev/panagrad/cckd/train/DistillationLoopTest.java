@@ -98,6 +98,28 @@ class DistillationLoopTest {
     }
 
     @Test
+    void superclassSamplingUsesClustersOfTheTeachersEmbeddings() {
+        int[] clusters = dev.panagrad.cckd.sampler.TeacherClusters.of(teacher, data.train(), Transform.IDENTITY, 4, 9);
+        assertThat(clusters).hasSize(640);
+        assertThat(java.util.Arrays.stream(clusters).distinct().count()).isEqualTo(4);
+        // The teacher separates classes, so each class falls almost entirely into one cluster.
+        int pure = 0;
+        for (int c = 0; c < 10; c++) {
+            int[] counts = new int[4];
+            for (int i : data.train().classIndex().members(c)) {
+                counts[clusters[i]]++;
+            }
+            pure += java.util.Arrays.stream(counts).max().getAsInt();
+        }
+        assertThat(pure / 640.0).isGreaterThan(0.9);
+        GroupUniformSampler sur = GroupUniformSampler.superclassUniform(clusters, 4, 64, 16, 1);
+        ResNet student = ResNets.create("resnet8", 10, new Rng(7));
+        try (DistillationLoop loop = loop(DistillationConfig.defaults(Method.CCKD, 1), student, null, sur)) {
+            assertThat(loop.trainEpoch(0, DistillationLoop.Listener.NONE).losses()).containsKey("cc");
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSameEpoch() {
         double[] losses = new double[2];
         for (int run = 0; run < 2; run++) {
