@@ -79,6 +79,9 @@ public final class Downloader {
             HttpResponse<InputStream> response;
             try {
                 response = client.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                throw new IOException("cannot reach " + uri + ": " + (e.getMessage() != null ? e.getMessage()
+                        : e.getClass().getSimpleName() + " (no network here?)"), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("download of " + uri + " was interrupted", e);

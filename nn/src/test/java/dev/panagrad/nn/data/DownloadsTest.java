@@ -107,6 +107,7 @@ class DownloadsTest {
         assertThatThrownBy(() -> DatasetSources.ensureExtracted(folder, List.of("train.bin"), remote, Downloader.Progress.NONE))
                 .isInstanceOf(DatasetUnavailableException.class)
                 .hasMessageContaining("dataset not found in " + folder)
+                .hasMessageContaining("cannot reach http://127.0.0.1:" + closedPort)
                 .hasMessageContaining("by hand and put it at " + dir.toAbsolutePath().resolve("cifar-100-binary.tar.gz"));
     }
 

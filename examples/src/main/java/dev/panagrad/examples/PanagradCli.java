@@ -1,0 +1,240 @@
+package dev.panagrad.examples;
+
+import dev.panagrad.cckd.train.Evaluation;
+import dev.panagrad.cckd.train.Method;
+import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.Rng;
+import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.nn.io.Checkpoint;
+import dev.panagrad.nn.models.ResNet;
+import dev.panagrad.nn.models.ResNets;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The command-line entry point. Without a subcommand it runs the default job: a small CIFAR-100
+ * distillation (or Fashion-MNIST, or generated data, when CIFAR-100 is unavailable) that trains a
+ * teacher, distils a student from it with CE, KD and CCKD, and prints the comparison table.
+ */
+@Command(name = "panagrad", mixinStandardHelpOptions = true, version = "panagrad 0.1.0",
+        description = "Knowledge distillation with Correlation Congruence (CCKD), in pure Java.%n"
+                + "Without a command: train a teacher, distil a student with ce, kd and cckd, and compare.",
+        subcommands = {PanagradCli.Compare.class, PanagradCli.TrainTeacher.class, PanagradCli.Distill.class,
+            PanagradCli.Eval.class, CommandLine.HelpCommand.class})
+public final class PanagradCli implements Callable<Integer> {
+    @Mixin
+    Options options;
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out));
+    }
+
+    /** Runs the command line and returns the exit code. */
+    static int run(String[] args, PrintStream out) {
+        CommandLine cli = new CommandLine(new PanagradCli());
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return new Compare().run(options, List.of(Method.CE, Method.KD, Method.CCKD));
+    }
+
+    /** Options shared by every command. */
+    static final class Options {
+        @Option(names = "--dataset", defaultValue = "auto", description = "auto, cifar100, fashion-mnist or generated (default: ${DEFAULT-VALUE})")
+        String dataset;
+
+        @Option(names = "--data", defaultValue = "data/cifar-100-binary", description = "CIFAR-100 folder (train.bin, test.bin) (default: ${DEFAULT-VALUE})")
+        Path data;
+
+        @Option(names = "--out", defaultValue = "runs/latest", description = "output folder (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--preset", defaultValue = "quick", description = "quick (minutes on two cores) or full (the CIFAR-100 benchmark recipe) (default: ${DEFAULT-VALUE})")
+        String preset;
+
+        @Option(names = "--epochs", description = "epochs of every stage (overrides the preset)")
+        Integer epochs;
+
+        @Option(names = "--train-size", description = "training images used (overrides the preset)")
+        Integer trainSize;
+
+        @Option(names = "--test-size", description = "test images used (overrides the preset)")
+        Integer testSize;
+
+        @Option(names = "--teacher", description = "teacher model (overrides the preset; see the model list in --help of eval)")
+        String teacher;
+
+        @Option(names = "--student", description = "student model (overrides the preset)")
+        String student;
+
+        @Option(names = "--teacher-checkpoint", description = "use this teacher model file (safetensors, e.g. converted from PyTorch) instead of training one")
+        Path teacherCheckpoint;
+
+        @Option(names = "--sampler", defaultValue = "auto", description = "students' batches: ur, cur, sur, or auto (ur; cur for cckd) (default: ${DEFAULT-VALUE})")
+        String sampler;
+
+        @Option(names = "--beta", description = "weight of the CC term (default 16: the paper's 0.004 on a sum over a 64 x 64 matrix, for our mean)")
+        Float beta;
+
+        @Option(names = "--seed", defaultValue = "1", description = "seed of everything random (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--threads", description = "compute threads (default: all cores)")
+        Integer threads;
+
+        @Option(names = "--backend", defaultValue = "simd", description = "simd or opencl (default: ${DEFAULT-VALUE})")
+        String backend;
+
+        @Option(names = "--workers", defaultValue = "1", description = "data-loading threads (default: ${DEFAULT-VALUE})")
+        int workers;
+
+        @Option(names = "--resume", description = "continue the run in --out after its last complete epoch")
+        boolean resume;
+
+        /** Applies --threads and --backend. */
+        void applyRuntime(PrintStream out) {
+            if (threads != null) {
+                Parallel.setThreads(threads);
+            }
+            Backends.use(backend);
+            out.println("Backend: " + Backends.current().describe());
+        }
+
+        ExperimentPlan plan(DataChoice.Resolved data) {
+            int trainAll = data.split().train().size();
+            int testAll = data.split().test().size();
+            int classes = data.split().train().numClasses();
+            boolean full = switch (preset) {
+                case "quick" -> false;
+                case "full" -> true;
+                default -> throw new IllegalArgumentException("--preset: unknown '" + preset + "'; known: quick, full");
+            };
+            String t = teacher != null ? teacher : full ? "resnet56" : "resnet20";
+            String s = student != null ? student : full ? "resnet20" : "resnet8";
+            int teacherEpochs = epochs != null ? epochs : full ? 240 : 12;
+            int studentEpochs = epochs != null ? epochs : full ? 240 : 8;
+            int[] milestones = full ? new int[] {150, 180, 210} : new int[0];
+            int trainN = Math.min(trainAll, trainSize != null ? trainSize : full ? trainAll : 5000);
+            int testN = Math.min(testAll, testSize != null ? testSize : full ? testAll : 1000);
+            return new ExperimentPlan(preset, t, s, teacherEpochs, studentEpochs, trainN, testN, 64, 0.05, milestones, 5e-4,
+                    4f, 0.1f, beta != null ? beta : 16f, sampler, 4, Math.max(2, classes / 5), seed);
+        }
+    }
+
+    /** Trains the teacher, then a student per method, and writes the comparison. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Train (or load) a teacher, distil one student per method, and compare them.")
+    static final class Compare implements Callable<Integer> {
+        @Mixin
+        Options options;
+
+        @Option(names = "--methods", split = ",", defaultValue = "ce,kd,cckd",
+                description = "methods to compare: ce, kd, cckd, at, dml, adv, l2 (default: ${DEFAULT-VALUE})")
+        List<String> methods;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Method> parsed = new ArrayList<>();
+            for (String m : methods) {
+                parsed.add(Method.parse(m));
+            }
+            return run(options, parsed);
+        }
+
+        int run(Options o, List<Method> list) throws Exception {
+            PrintStream out = System.out;
+            o.applyRuntime(out);
+            DataChoice.Resolved data = DataChoice.resolve(o.dataset, o.data, o.seed, out);
+            Experiment exp = new Experiment(o.plan(data), data, o.out, o.resume, out, o.workers);
+            out.println(exp.summary());
+            Experiment.Stage teacher = exp.teacher(o.teacherCheckpoint);
+            List<Experiment.Stage> students = new ArrayList<>();
+            for (Method m : list) {
+                students.add(exp.student(m, teacher));
+            }
+            String table = exp.report(teacher, students);
+            out.println();
+            out.println(table);
+            out.println("Report, charts, metrics and models: " + o.out.toAbsolutePath());
+            return 0;
+        }
+    }
+
+    /** Trains only the teacher. */
+    @Command(name = "train-teacher", mixinStandardHelpOptions = true, description = "Train the teacher with cross-entropy.")
+    static final class TrainTeacher implements Callable<Integer> {
+        @Mixin
+        Options options;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            options.applyRuntime(out);
+            DataChoice.Resolved data = DataChoice.resolve(options.dataset, options.data, options.seed, out);
+            Experiment exp = new Experiment(options.plan(data), data, options.out, options.resume, out, options.workers);
+            out.println(exp.summary());
+            Experiment.Stage t = exp.teacher(null);
+            out.printf("teacher %s: test top-1 %.2f%%, top-5 %.2f%%; model in %s%n", t.model(), 100 * t.last().testTop1(),
+                    100 * t.last().testTop5(), options.out.resolve("teacher/model.safetensors").toAbsolutePath());
+            return 0;
+        }
+    }
+
+    /** One student with one method. */
+    @Command(name = "distill", mixinStandardHelpOptions = true, description = "Distil one student with one method.")
+    static final class Distill implements Callable<Integer> {
+        @Mixin
+        Options options;
+
+        @Option(names = "--method", defaultValue = "cckd", description = "ce, kd, cckd, at, dml, adv or l2 (default: ${DEFAULT-VALUE})")
+        String method;
+
+        @Override
+        public Integer call() throws Exception {
+            return new Compare().run(options, List.of(Method.parse(method)));
+        }
+    }
+
+    /** Accuracy of a saved model on the test set. */
+    @Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model file on the test images.")
+    static final class Eval implements Callable<Integer> {
+        @Mixin
+        Options options;
+
+        @Option(names = "--model", required = true, description = "model name: resnet8, resnet14, resnet20, resnet32, resnet44, "
+                + "resnet56, resnet110, resnet8x4, resnet32x4, resnet18, resnet34, resnet50")
+        String model;
+
+        @Option(names = "--checkpoint", required = true, description = "model file (safetensors)")
+        Path checkpoint;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            options.applyRuntime(out);
+            DataChoice.Resolved data = DataChoice.resolve(options.dataset, options.data, options.seed, out);
+            ResNet net = ResNets.create(model, data.split().train().numClasses(), data.split().train().channels(),
+                    new Rng(options.seed));
+            Checkpoint.loadModel(checkpoint, net);
+            Evaluation e = Evaluation.of(net, data.split().test(), Experiment.normalization(data.name(),
+                    data.split().test().channels()), 256);
+            out.printf("%s on %d %s test images: top-1 %.2f%%, top-5 %.2f%%%n", model, e.images(), data.name(), 100 * e.top1(),
+                    100 * e.top5());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.panagrad.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+
+    private static String[] run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = PanagradCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
+            return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void helpListsTheCommandsAndOptions() {
+        String[] r = run("--help");
+        assertThat(r[0]).isEqualTo("0");
+        assertThat(r[1]).contains("compare", "train-teacher", "distill", "eval", "--dataset", "--preset", "--resume",
+                "--teacher-checkpoint", "--sampler", "--backend", "--threads", "--seed", "--train-size", "--epochs", "--out");
+    }
+
+    @Test
+    void distillHelpNamesTheMethods() {
+        String[] r = run("distill", "--help");
+        assertThat(r[1]).contains("--method", "ce, kd, cckd, at, dml, adv or l2");
+    }
+
+    @Test
+    void anUnknownOptionIsRejected() {
+        String[] r = run("--no-such-option");
+        assertThat(r[0]).isNotEqualTo("0");
+        assertThat(r[2]).contains("Unknown option: '--no-such-option'");
+    }
+
+    @Test
+    void anUnknownDatasetIsNamed() {
+        String[] r = run("--dataset", "imagenet", "--threads", "1");
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("--dataset: unknown 'imagenet'; known: auto, cifar100, fashion-mnist, generated");
+    }
+}
