@@ -36,7 +36,7 @@ public sealed interface CorrelationKernel {
 
         /** The coefficient of s^p. */
         public double coefficient(int p) {
-            double c = Math.exp(-2 * gamma);
+            double c = StrictMath.exp(-2 * gamma);
             for (int i = 1; i <= p; i++) {
                 c *= 2 * gamma / i;
             }
@@ -72,7 +72,7 @@ public sealed interface CorrelationKernel {
     default double ofCosine(double s) {
         return switch (this) {
             case Bilinear b -> s;
-            case Gaussian g -> Math.exp(-g.gamma() * (2 - 2 * s));
+            case Gaussian g -> StrictMath.exp(-g.gamma() * (2 - 2 * s));
             case GaussianTaylor t -> {
                 double v = 0;
                 for (int p = t.order(); p >= 0; p--) {

@@ -20,12 +20,12 @@ public enum UnaryOp {
     },
     /** {@code e^x}. */
     EXP {
-        @Override public float apply(float x, float p, float q) { return (float) Math.exp(x); }
+        @Override public float apply(float x, float p, float q) { return (float) StrictMath.exp(x); }
         @Override public float grad(float x, float y, float gy, float p, float q) { return gy * y; }
     },
     /** Natural logarithm. */
     LOG {
-        @Override public float apply(float x, float p, float q) { return (float) Math.log(x); }
+        @Override public float apply(float x, float p, float q) { return (float) StrictMath.log(x); }
         @Override public float grad(float x, float y, float gy, float p, float q) { return gy / x; }
     },
     /** Square root. */
@@ -35,9 +35,9 @@ public enum UnaryOp {
     },
     /** {@code x^p} for a scalar exponent {@code p}. */
     POW {
-        @Override public float apply(float x, float p, float q) { return (float) Math.pow(x, p); }
+        @Override public float apply(float x, float p, float q) { return (float) StrictMath.pow(x, p); }
         @Override public float grad(float x, float y, float gy, float p, float q) {
-            return p == 0f ? 0f : gy * (p * (float) Math.pow(x, p - 1f));
+            return p == 0f ? 0f : gy * (p * (float) StrictMath.pow(x, p - 1f));
         }
     },
     /** {@code |x|}; the derivative at 0 is 0, as in PyTorch. */
@@ -54,12 +54,12 @@ public enum UnaryOp {
     },
     /** {@code 1 / (1 + e^-x)}. */
     SIGMOID {
-        @Override public float apply(float x, float p, float q) { return (float) (1.0 / (1.0 + Math.exp(-x))); }
+        @Override public float apply(float x, float p, float q) { return (float) (1.0 / (1.0 + StrictMath.exp(-x))); }
         @Override public float grad(float x, float y, float gy, float p, float q) { return gy * y * (1f - y); }
     },
     /** Hyperbolic tangent. */
     TANH {
-        @Override public float apply(float x, float p, float q) { return (float) Math.tanh(x); }
+        @Override public float apply(float x, float p, float q) { return (float) StrictMath.tanh(x); }
         @Override public float grad(float x, float y, float gy, float p, float q) { return gy * (1f - y * y); }
     },
     /** {@code min(max(x, p), q)}; the gradient flows where {@code p <= x <= q}, as in PyTorch. */

@@ -160,12 +160,12 @@ public class ScalarBackend implements Backend {
                 }
                 float sum = 0f;
                 for (int s = 0; s < size; s++) {
-                    sum += (float) Math.exp(xs[base + s * inner] - max);
+                    sum += (float) StrictMath.exp(xs[base + s * inner] - max);
                 }
-                float logSum = (float) Math.log(sum);
+                float logSum = (float) StrictMath.log(sum);
                 for (int s = 0; s < size; s++) {
                     float shifted = xs[base + s * inner] - max;
-                    ys[base + s * inner] = log ? shifted - logSum : (float) Math.exp(shifted) / sum;
+                    ys[base + s * inner] = log ? shifted - logSum : (float) StrictMath.exp(shifted) / sum;
                 }
             }
         }
@@ -186,7 +186,7 @@ public class ScalarBackend implements Backend {
                 }
                 for (int s = 0; s < size; s++) {
                     int e = base + s * inner;
-                    gxs[e] = log ? gys[e] - (float) Math.exp(ys[e]) * dot : ys[e] * (gys[e] - dot);
+                    gxs[e] = log ? gys[e] - (float) StrictMath.exp(ys[e]) * dot : ys[e] * (gys[e] - dot);
                 }
             }
         }

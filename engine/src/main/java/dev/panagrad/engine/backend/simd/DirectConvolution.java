@@ -411,22 +411,22 @@ final class DirectConvolution {
             a32 = d.fma(v2, a32);
             a33 = d.fma(v3, a33);
         }
-        dw[w0] += a00.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 1] += a01.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2] += a02.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3] += a03.reduceLanes(VectorOperators.ADD);
-        dw[w0 + ldw] += a10.reduceLanes(VectorOperators.ADD);
-        dw[w0 + ldw + 1] += a11.reduceLanes(VectorOperators.ADD);
-        dw[w0 + ldw + 2] += a12.reduceLanes(VectorOperators.ADD);
-        dw[w0 + ldw + 3] += a13.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2 * ldw] += a20.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2 * ldw + 1] += a21.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2 * ldw + 2] += a22.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2 * ldw + 3] += a23.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3 * ldw] += a30.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3 * ldw + 1] += a31.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3 * ldw + 2] += a32.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3 * ldw + 3] += a33.reduceLanes(VectorOperators.ADD);
+        dw[w0] += Lanes.sum(a00);
+        dw[w0 + 1] += Lanes.sum(a01);
+        dw[w0 + 2] += Lanes.sum(a02);
+        dw[w0 + 3] += Lanes.sum(a03);
+        dw[w0 + ldw] += Lanes.sum(a10);
+        dw[w0 + ldw + 1] += Lanes.sum(a11);
+        dw[w0 + ldw + 2] += Lanes.sum(a12);
+        dw[w0 + ldw + 3] += Lanes.sum(a13);
+        dw[w0 + 2 * ldw] += Lanes.sum(a20);
+        dw[w0 + 2 * ldw + 1] += Lanes.sum(a21);
+        dw[w0 + 2 * ldw + 2] += Lanes.sum(a22);
+        dw[w0 + 2 * ldw + 3] += Lanes.sum(a23);
+        dw[w0 + 3 * ldw] += Lanes.sum(a30);
+        dw[w0 + 3 * ldw + 1] += Lanes.sum(a31);
+        dw[w0 + 3 * ldw + 2] += Lanes.sum(a32);
+        dw[w0 + 3 * ldw + 3] += Lanes.sum(a33);
     }
 
     private static float dot(float[] a, int ai, float[] b, int bi, int n) {
@@ -434,7 +434,7 @@ final class DirectConvolution {
         for (int q = 0; q < n; q += L) {
             acc = FloatVector.fromArray(S, a, ai + q).fma(FloatVector.fromArray(S, b, bi + q), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     private static float[] buffer(float[][] holder, int slot, int size) {

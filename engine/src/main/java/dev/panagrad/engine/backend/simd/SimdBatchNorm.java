@@ -124,7 +124,7 @@ final class SimdBatchNorm {
             FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
             acc = d.fma(d, acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) {
             float d = x[base + i] - m;
             sum += d * d;
@@ -141,7 +141,7 @@ final class SimdBatchNorm {
             FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
             acc = d.fma(FloatVector.fromArray(S, gy, base + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) {
             sum += gy[base + i] * (x[base + i] - m);
         }

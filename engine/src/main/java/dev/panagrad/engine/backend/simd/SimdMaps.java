@@ -11,6 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Vectorised element-wise maps and their derivatives. Each op has its own loop: a shared loop with
  * the op chosen inside would merge vector values from different branches, which C2 may box.
  * Tails shorter than a vector use the scalar formula of {@link UnaryOp}.
+ *
+ * <p>Transcendental functions (exp, log, tanh, sigmoid, general powers) use the scalar formulas,
+ * which call {@code StrictMath}: the Vector API's versions round differently in interpreted and
+ * compiled code, which would make a run's bits depend on JIT timing.
  */
 final class SimdMaps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -58,15 +62,8 @@ final class SimdMaps {
                     FloatVector.fromArray(S, x, i).fma(vp, vq).intoArray(y, i);
                 }
             }
-            case EXP -> {
-                for (; i < end; i += L) {
-                    FloatVector.fromArray(S, x, i).lanewise(VectorOperators.EXP).intoArray(y, i);
-                }
-            }
-            case LOG -> {
-                for (; i < end; i += L) {
-                    FloatVector.fromArray(S, x, i).lanewise(VectorOperators.LOG).intoArray(y, i);
-                }
+            case EXP, LOG, SIGMOID, TANH -> {
+                // scalar StrictMath below, for reproducible bits
             }
             case SQRT -> {
                 for (; i < end; i += L) {
@@ -82,17 +79,6 @@ final class SimdMaps {
             case RELU -> {
                 for (; i < end; i += L) {
                     FloatVector.fromArray(S, x, i).max(0f).intoArray(y, i);
-                }
-            }
-            case SIGMOID -> {
-                for (; i < end; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, i).neg().lanewise(VectorOperators.EXP);
-                    FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(y, i);
-                }
-            }
-            case TANH -> {
-                for (; i < end; i += L) {
-                    FloatVector.fromArray(S, x, i).lanewise(VectorOperators.TANH).intoArray(y, i);
                 }
             }
             case CLAMP -> {
@@ -121,12 +107,8 @@ final class SimdMaps {
             for (; i < end; i += L) {
                 FloatVector.fromArray(S, x, i).sqrt().intoArray(y, i);
             }
-        } else {
-            for (; i < end; i += L) {
-                FloatVector.fromArray(S, x, i).pow(p).intoArray(y, i);
-            }
         }
-        return i;
+        return i; // other exponents: the scalar StrictMath formula
     }
 
     private static void backwardRange(UnaryOp op, float p, float q, float[] x, float[] y, float[] gy, float[] gx,
@@ -201,11 +183,6 @@ final class SimdMaps {
                 } else if (p == 2f) {
                     for (; i < end; i += L) {
                         FloatVector.fromArray(S, x, i).mul(2f).mul(FloatVector.fromArray(S, gy, i)).intoArray(gx, i);
-                    }
-                } else {
-                    for (; i < end; i += L) {
-                        FloatVector d = FloatVector.fromArray(S, x, i).pow(p - 1f).mul(p);
-                        FloatVector.fromArray(S, gy, i).mul(d).intoArray(gx, i);
                     }
                 }
             }

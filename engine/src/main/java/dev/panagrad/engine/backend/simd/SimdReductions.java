@@ -74,7 +74,7 @@ final class SimdReductions {
                 for (; i < end; i += L) {
                     v0 = v0.add(FloatVector.fromArray(S, x, from + i));
                 }
-                acc = v0.add(v1).reduceLanes(VectorOperators.ADD);
+                acc = Lanes.sum(v0.add(v1));
             }
             case MAX -> {
                 FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);

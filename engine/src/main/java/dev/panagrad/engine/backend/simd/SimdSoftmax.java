@@ -29,30 +29,27 @@ final class SimdSoftmax {
         float max = SimdReductions.contiguous(ReduceOp.MAX, x, base, size);
         FloatVector vmax = FloatVector.broadcast(S, max);
         int end = S.loopBound(size);
+        // exp by StrictMath, element by element: the Vector API's EXP rounds differently before and
+        // after C2 compiles it. The sum runs in vectors, then across lanes in a fixed order.
+        for (int j = 0; j < size; j++) {
+            y[base + j] = (float) StrictMath.exp(x[base + j] - max);
+        }
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i < end; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, base + i).sub(vmax).lanewise(VectorOperators.EXP);
-            if (!log) {
-                e.intoArray(y, base + i);
-            }
-            acc = acc.add(e);
+            acc = acc.add(FloatVector.fromArray(S, y, base + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < size; i++) {
-            float e = (float) Math.exp(x[base + i] - max);
-            if (!log) {
-                y[base + i] = e;
-            }
-            sum += e;
+            sum += y[base + i];
         }
         i = 0;
         if (log) {
-            FloatVector shift = FloatVector.broadcast(S, max + (float) Math.log(sum));
+            float logSum = (float) StrictMath.log(sum);
+            FloatVector shift = FloatVector.broadcast(S, max + logSum);
             for (; i < end; i += L) {
                 FloatVector.fromArray(S, x, base + i).sub(shift).intoArray(y, base + i);
             }
-            float logSum = (float) Math.log(sum);
             for (; i < size; i++) {
                 y[base + i] = x[base + i] - max - logSum;
             }
@@ -83,21 +80,24 @@ final class SimdSoftmax {
             FloatVector g = FloatVector.fromArray(S, gy, base + i);
             acc = log ? acc.add(g) : g.fma(FloatVector.fromArray(S, y, base + i), acc);
         }
-        float dot = acc.reduceLanes(VectorOperators.ADD);
+        float dot = Lanes.sum(acc);
         for (; i < size; i++) {
             dot += log ? gy[base + i] : gy[base + i] * y[base + i];
+        }
+        if (log) {
+            for (int j = 0; j < size; j++) {
+                gx[base + j] = gy[base + j] - (float) StrictMath.exp(y[base + j]) * dot;
+            }
+            return;
         }
         FloatVector vdot = FloatVector.broadcast(S, dot);
         i = 0;
         for (; i < end; i += L) {
             FloatVector g = FloatVector.fromArray(S, gy, base + i);
-            FloatVector v = FloatVector.fromArray(S, y, base + i);
-            FloatVector r = log ? g.sub(v.lanewise(VectorOperators.EXP).mul(vdot)) : v.mul(g.sub(vdot));
-            r.intoArray(gx, base + i);
+            FloatVector.fromArray(S, y, base + i).mul(g.sub(vdot)).intoArray(gx, base + i);
         }
         for (; i < size; i++) {
-            float v = y[base + i];
-            gx[base + i] = log ? gy[base + i] - (float) Math.exp(v) * dot : v * (gy[base + i] - dot);
+            gx[base + i] = y[base + i] * (gy[base + i] - dot);
         }
     }
 }

@@ -1,0 +1,73 @@
+package dev.panagrad.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.panagrad.engine.IntTensor;
+import dev.panagrad.engine.Rng;
+import dev.panagrad.engine.Tensor;
+import dev.panagrad.nn.loss.Losses;
+import dev.panagrad.nn.models.ResNet;
+import dev.panagrad.nn.models.ResNets;
+import dev.panagrad.nn.optim.Sgd;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A seeded training run gives the same bits every time: in this JVM, whatever the JIT has compiled so
+ * far, and in another JVM that only runs the C1 compiler, where the Vector API takes its Java fallback
+ * paths instead of C2's intrinsics.
+ */
+class TrainingDeterminismTest {
+
+    /** Five SGD steps of a resnet8 on fixed data; returns a hash of all weights and the last loss. */
+    static String train() {
+        Rng rng = new Rng(0);
+        ResNet model = ResNets.create("resnet8", 10, rng);
+        Sgd opt = new Sgd(model.parameters(), 0.1, 0.9, 0, 5e-4, false);
+        Tensor x = Tensor.randn(rng, 16, 3, 16, 16);
+        int[] y = new int[16];
+        for (int i = 0; i < 16; i++) {
+            y[i] = rng.nextInt(10);
+        }
+        float loss = 0;
+        for (int s = 0; s < 5; s++) {
+            opt.zeroGrad();
+            Tensor l = Losses.crossEntropy(model.forward(x).logSoftmax(1).exp().add(1e-3f).log(), IntTensor.of(y));
+            l.backward();
+            opt.step();
+            loss = l.item();
+        }
+        long h = Float.floatToIntBits(loss);
+        for (Tensor p : model.parameters()) {
+            for (float v : p.toArray()) {
+                h = h * 31 + Float.floatToIntBits(v);
+            }
+        }
+        return Long.toHexString(h);
+    }
+
+    public static void main(String[] args) {
+        System.out.println(train());
+    }
+
+    @Test
+    void coldAndWarmRunsInOneJvmAgree() {
+        String first = train();
+        String second = train();
+        assertThat(second).isEqualTo(first);
+    }
+
+    @Test
+    void aJvmWithoutC2GivesTheSameBits() throws Exception {
+        String here = train();
+        Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+        Process p = new ProcessBuilder(java.toString(), "--add-modules=jdk.incubator.vector", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), TrainingDeterminismTest.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String there = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(there).isEqualTo(here);
+    }
+}
