@@ -29,12 +29,12 @@ def java():
                           text=True).stdout.strip()
 
 
-def run_jmh(pattern, params, threads, quick):
+def run_jmh(pattern, params, threads, quick, jvm_args=()):
     """Runs one JMH benchmark pattern; returns {param-string: (score, unit)}."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     cmd = [java(), "--add-modules=jdk.incubator.vector", "-jar", JAR, pattern, "-rf", "json", "-rff", out,
-           "-jvmArgsPrepend", f"-Dpanagrad.threads={threads}"]  # -jvmArgsAppend would replace each benchmark's own flags
+           "-jvmArgsPrepend", " ".join([f"-Dpanagrad.threads={threads}", *jvm_args])]  # -jvmArgsAppend would replace each benchmark's own flags
     for k, v in params.items():
         cmd += ["-p", f"{k}={v}"]
     if quick:
@@ -124,12 +124,47 @@ def cc_rows(threads, quick):
     return rows
 
 
+def opencl_device():
+    """The device the opencl backend would choose, as 'CPU name' or 'GPU name', from OpenClDevices."""
+    out = subprocess.run([java(), "--enable-native-access=ALL-UNNAMED", "-cp", JAR,
+                          "dev.panagrad.engine.backend.opencl.OpenClDevices"], capture_output=True, text=True).stdout
+    m = re.search(r"chosen: (\w+) '([^']*)' on platform '([^']*)'", out)
+    if not m:
+        sys.exit("no OpenCL device: " + out.strip())
+    return m.group(1), f"{m.group(1)} {m.group(2)} ({m.group(3)})"
+
+
+def opencl_rows(sizes, batch, threads, quick):
+    """The OpenCL backend's GEMM and ResNet-20 step, beside PyTorch on the CPU. On PoCL these are CPU numbers."""
+    kind, device = opencl_device()
+    label = f"OpenCL on {device}" + (", a CPU device" if kind != "GPU" else "")
+    cl = ["-Dpanagrad.backend=opencl"]
+    ours = run_jmh("GemmBench", {"n": ",".join(map(str, sizes))}, threads, quick, cl)
+    peer = run_peer("torch_sgemm.py", sizes + ["--threads", threads])
+    torch = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"n=(\d+) GFLOPS=([\d.]+)", peer)}
+    rows = []
+    for n in sizes:
+        ms, unit, err = ours[f"n={n}"]
+        gflops = 2 * n ** 3 / (ms * 1e-3) / 1e9
+        rows.append((f"sgemm n={n} (GFLOPS), {label}", f"{gflops:.1f} (±{err / ms * 100:.0f}%)", f"{torch[n]:.1f}",
+                     f"{gflops / torch[n]:.2f}x"))
+    ours = run_jmh("ResNetTrainStepBench", {"depth": "20", "batch": batch}, threads, quick, cl)
+    peer = run_peer("torch_resnet_cifar.py", [20, batch, 10, threads])
+    torch_ips = float(re.search(r"train batch=\d+: ([\d.]+) img/s", peer).group(1))
+    ms, unit, err = ours[f"batch={batch},depth=20"]
+    ips = batch / (ms / 1000)
+    rows.append((f"resnet20 train step, batch {batch} (images/s), {label}", f"{ips:.1f} (±{err / ms * 100:.0f}%)",
+                 f"{torch_ips:.1f}", f"{ips / torch_ips:.2f}x"))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,resnet,loader,cc", help="comma-separated: gemm, resnet, loader, cc")
+    ap.add_argument("--only", default="gemm,resnet,loader,cc",
+                    help="comma-separated: gemm, resnet, loader, cc, opencl (the OpenCL backend's GEMM and ResNet-20 step)")
     ap.add_argument("--depths", default="20,56")
     a = ap.parse_args()
     if not os.path.exists(JAR):
@@ -145,6 +180,8 @@ def main():
         rows += loader_rows(a.threads, a.quick)
     if "cc" in only:
         rows += cc_rows(a.threads, a.quick)
+    if "opencl" in only:
+        rows += opencl_rows(sizes, 64, a.threads, a.quick)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Ratio > 1 means Panagrad is faster.",
              "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]

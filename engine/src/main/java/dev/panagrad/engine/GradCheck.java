@@ -114,7 +114,7 @@ public final class GradCheck {
                 data[i] = saved;
                 double step = ((double) (float) (saved + eps)) - (float) (saved - eps);
                 double numeric = (plus - minus) / step;
-                double analytic = grad == null ? 0.0 : grad.storage().array()[i];
+                double analytic = grad == null ? 0.0 : grad.storage().read()[i];
                 double err = Math.abs(analytic - numeric);
                 double excess = err - (atol + rtol * Math.abs(numeric));
                 checked++;
@@ -136,7 +136,7 @@ public final class GradCheck {
 
     private static double projected(Function<Tensor[], Tensor> f, Tensor[] inputs, float[] w) {
         try (var ignored = Grad.disabled()) {
-            float[] y = f.apply(inputs).storage().array();
+            float[] y = f.apply(inputs).storage().read();
             double sum = 0;
             for (int i = 0; i < y.length; i++) {
                 sum += (double) w[i] * y[i];

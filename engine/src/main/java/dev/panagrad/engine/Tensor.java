@@ -203,7 +203,7 @@ public final class Tensor {
             throw new IllegalStateException("item: tensor of shape " + shape + " has " + numel()
                     + " elements, not 1");
         }
-        return storage.array()[0];
+        return storage.read()[0];
     }
 
     /** The element at a full index. */
@@ -221,12 +221,12 @@ public final class Tensor {
             }
             off += i * strides[d];
         }
-        return storage.array()[off];
+        return storage.read()[off];
     }
 
     /** A copy of the values in row-major order. */
     public float[] toArray() {
-        return storage.array().clone();
+        return storage.read().clone();
     }
 
     /** Shape and values, PyTorch style, with long dimensions elided. */

@@ -20,7 +20,7 @@ final class TensorFormat {
     }
 
     static String format(Tensor t) {
-        float[] v = t.storage().array();
+        float[] v = t.storage().read();
         int[] dims = t.dims();
         boolean summarise = v.length > THRESHOLD;
         boolean sci = needsScientific(v);

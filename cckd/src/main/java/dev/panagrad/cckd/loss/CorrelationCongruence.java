@@ -3,6 +3,7 @@ package dev.panagrad.cckd.loss;
 import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.backend.Backends;
 
 /**
  * The correlation-congruence loss of CCKD (Peng et al., ICCV 2019):
@@ -78,38 +79,31 @@ public final class CorrelationCongruence {
         int n = student.size(0);
         Tensor xs;
         Tensor norms;
-        float[] g = new float[n * n];
-        double sum = 0;
+        Tensor out;
+        Tensor gMatrix;
         try (var ignored = Grad.disabled()) {
             Tensor raw = student.detach();
             norms = normalise ? raw.mul(raw).sum(1, true).sqrt().clamp(EPS, Float.POSITIVE_INFINITY) : null;
             xs = normalise ? raw.div(norms) : raw;
             Tensor xt = normalise ? teacher.normalize(1, EPS) : teacher;
-            float[] ss = gram(xs).storage().array();
-            float[] st = gram(xt).storage().array();
-            int degree = coeffs.length - 1;
-            for (int i = 0; i < g.length; i++) {
-                double a = ss[i];
-                double value = coeffs[degree];
-                double slope = degree * coeffs[degree];
-                for (int p = degree - 1; p >= 0; p--) {
-                    value = value * a + coeffs[p];
-                    if (p > 0) {
-                        slope = slope * a + p * coeffs[p];
-                    }
+            Tensor ss = gram(xs);
+            Tensor st = gram(xt);
+            if (Backends.current().hostMemory()) {
+                float[] g = new float[n * n];
+                double sum = fusedPass(ss.storage().read(), st.storage().read(), coeffs, g);
+                out = Tensor.scalar((float) (sum / ((double) n * n)));
+                gMatrix = Tensor.of(g, n, n);
+            } else {
+                // On a device, the same pass from tensor ops keeps the n x n matrices off the host.
+                double[] slopeCoeffs = new double[Math.max(1, coeffs.length - 1)];
+                for (int p = 1; p < coeffs.length; p++) {
+                    slopeCoeffs[p - 1] = p * coeffs[p];
                 }
-                double b = st[i];
-                double teacherValue = coeffs[degree];
-                for (int p = degree - 1; p >= 0; p--) {
-                    teacherValue = teacherValue * b + coeffs[p];
-                }
-                double diff = value - teacherValue;
-                sum += diff * diff;
-                g[i] = (float) (diff * slope); // (C_s - C_t) g'(S_s), to be scaled by 2 / n^2 in backward
+                Tensor diff = horner(ss, coeffs).sub(horner(st, coeffs));
+                out = diff.mul(diff).mean();
+                gMatrix = diff.mul(horner(ss, slopeCoeffs));
             }
         }
-        Tensor out = Tensor.scalar((float) (sum / ((double) n * n)));
-        Tensor gMatrix = Tensor.of(g, n, n);
         Tensor normsFinal = norms;
         return Autograd.op("correlationCongruence", student).saves(student).result(out, (up, needs) -> {
             // dL/dX^ = 2 G X^ with G = 2 (C_s - C_t) g'(S_s) / n^2, times the upstream gradient.
@@ -122,10 +116,39 @@ public final class CorrelationCongruence {
         });
     }
 
+    /**
+     * One pass over the n x n entries: accumulates (C_s - C_t)^2 and writes G's entries
+     * (C_s - C_t) g'(S_s), to be scaled by 2 / n^2 in backward. Returns the sum of squares.
+     */
+    private static double fusedPass(float[] ss, float[] st, double[] coeffs, float[] g) {
+        double sum = 0;
+        int degree = coeffs.length - 1;
+        for (int i = 0; i < g.length; i++) {
+            double a = ss[i];
+            double value = coeffs[degree];
+            double slope = degree * coeffs[degree];
+            for (int p = degree - 1; p >= 0; p--) {
+                value = value * a + coeffs[p];
+                if (p > 0) {
+                    slope = slope * a + p * coeffs[p];
+                }
+            }
+            double b = st[i];
+            double teacherValue = coeffs[degree];
+            for (int p = degree - 1; p >= 0; p--) {
+                teacherValue = teacherValue * b + coeffs[p];
+            }
+            double diff = value - teacherValue;
+            sum += diff * diff;
+            g[i] = (float) (diff * slope);
+        }
+        return sum;
+    }
+
     /** X X^T, computed by GEMM with a transpose flag (no copy). */
     private static Tensor gram(Tensor x) {
         Tensor out = Tensor.zeros(x.size(0), x.size(0));
-        dev.panagrad.engine.backend.Backends.current().gemm(false, true, x.size(0), x.size(0), x.size(1), 1f,
+        Backends.current().gemm(false, true, x.size(0), x.size(0), x.size(1), 1f,
                 x.storage(), 0, x.size(1), x.storage(), 0, x.size(1), 0f, out.storage(), 0, x.size(0));
         return out;
     }

@@ -18,6 +18,14 @@ public interface Backend {
     /** One line for logs: the backend, its vector width or device, its thread count. */
     String describe();
 
+    /**
+     * Whether kernels work on the host arrays directly. A device backend returns false: host-side
+     * passes over tensor values then cost a copy each way, so callers should prefer tensor ops.
+     */
+    default boolean hostMemory() {
+        return true;
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
     /** {@code dst[offset, offset + count) = value}. */

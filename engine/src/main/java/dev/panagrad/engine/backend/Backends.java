@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /**
  * Chooses the backend that tensor ops run on. The default is {@code simd}; the system property
  * {@code panagrad.backend} or {@link #use(String)} selects another by name. Backends of other modules
- * (such as OpenCL) register themselves with {@link #register(String, Supplier)}.
+ * register themselves with {@link #register(String, Supplier)}.
  */
 public final class Backends {
     private static final Map<String, Supplier<Backend>> FACTORIES = new ConcurrentHashMap<>();
@@ -18,6 +18,7 @@ public final class Backends {
     static {
         FACTORIES.put("simd", SimdBackend::new);
         FACTORIES.put("scalar", ScalarBackend::new);
+        FACTORIES.put("opencl", dev.panagrad.engine.backend.opencl.OpenClBackend::shared);
     }
 
     private Backends() {

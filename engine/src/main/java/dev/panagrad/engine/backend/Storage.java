@@ -4,12 +4,28 @@ package dev.panagrad.engine.backend;
  * A flat buffer of float32 values that backend kernels read and write. Tensors that are views of each
  * other (reshape, detach) share one storage.
  *
+ * <p>A device backend may hold a copy of the values in its own memory ({@link DeviceCopy}); the
+ * storage then tracks which side is current. Host code reads through {@link #read()} and writes
+ * through {@link #array()}: both first bring the host array up to date from the device when the device
+ * holds newer values, and {@link #array()} also marks the device copy stale, since the caller may write.
+ * Device kernels use {@link #markDeviceWritten()} after writing. See the OpenCL backend for the
+ * protocol in full.
+ *
  * <p>The version counter counts in-place writes made through the tensor API, so that autodiff can
  * detect a tensor that was saved for backward and then modified.
  */
 public final class Storage {
+    /** A copy of the values in a device's memory. */
+    public interface DeviceCopy {
+        /** Copies the device's values into {@code host}. */
+        void download(float[] host);
+    }
+
     private final float[] data;
     private int version;
+    private DeviceCopy device;
+    private boolean hostCurrent = true;
+    private boolean deviceCurrent;
 
     /** A zero-filled storage of {@code size} floats. */
     public Storage(int size) {
@@ -30,9 +46,61 @@ public final class Storage {
         return data.length;
     }
 
-    /** The host array behind this storage, for kernels that run on the CPU. */
+    /** The host array, current, for reading and writing: any device copy becomes stale. */
     public float[] array() {
+        syncHost();
+        deviceCurrent = false;
         return data;
+    }
+
+    /** The host array, current, for reading only: a device copy stays valid. */
+    public float[] read() {
+        syncHost();
+        return data;
+    }
+
+    private void syncHost() {
+        if (!hostCurrent) {
+            device.download(data);
+            hostCurrent = true;
+        }
+    }
+
+    // ---- for device backends ----------------------------------------------------------------------
+
+    /** The device copy, or null. */
+    public DeviceCopy device() {
+        return device;
+    }
+
+    /** Attaches a device copy that does not yet hold the values (upload, then {@link #markUploaded()}). */
+    public void attach(DeviceCopy copy) {
+        device = copy;
+        deviceCurrent = false;
+    }
+
+    /** Whether the device copy holds the current values. */
+    public boolean isDeviceCurrent() {
+        return device != null && deviceCurrent;
+    }
+
+    /** The host array without synchronising, for a device backend uploading it (the host is current). */
+    public float[] hostArrayForUpload() {
+        if (!hostCurrent) {
+            throw new IllegalStateException("storage: the host copy is stale; download before uploading");
+        }
+        return data;
+    }
+
+    /** The device copy now equals the host array. */
+    public void markUploaded() {
+        deviceCurrent = true;
+    }
+
+    /** A device kernel wrote the device copy: the host array is stale until read. */
+    public void markDeviceWritten() {
+        deviceCurrent = true;
+        hostCurrent = false;
     }
 
     /** How many in-place writes this storage has seen. */

@@ -34,7 +34,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void copy(Storage src, int srcOffset, Storage dst, int dstOffset, int count) {
-        float[] s = src.array();
+        float[] s = src.read();
         float[] d = dst.array();
         for (int i = 0; i < count; i++) {
             d[dstOffset + i] = s[srcOffset + i];
@@ -44,7 +44,7 @@ public class ScalarBackend implements Backend {
     @Override
     public void stridedCopy(int[] shape, Storage src, int srcOffset, int[] srcStrides,
                             Storage dst, int dstOffset, int[] dstStrides) {
-        float[] s = src.array();
+        float[] s = src.read();
         float[] d = dst.array();
         int[] idx = new int[shape.length];
         int n = numel(shape);
@@ -56,7 +56,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, float p, float q, Storage x, Storage y, int count) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         float[] ys = y.array();
         for (int i = 0; i < count; i++) {
             ys[i] = op.apply(xs[i], p, q);
@@ -65,9 +65,9 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void unaryBackward(UnaryOp op, float p, float q, Storage x, Storage y, Storage gy, Storage gx, int count) {
-        float[] xs = x.array();
-        float[] ys = y.array();
-        float[] gys = gy.array();
+        float[] xs = x.read();
+        float[] ys = y.read();
+        float[] gys = gy.read();
         float[] gxs = gx.array();
         for (int i = 0; i < count; i++) {
             gxs[i] = op.grad(xs[i], ys[i], gys[i], p, q);
@@ -76,8 +76,8 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, int[] shape, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out) {
-        float[] as = a.array();
-        float[] bs = b.array();
+        float[] as = a.read();
+        float[] bs = b.read();
         float[] o = out.array();
         int[] idx = new int[shape.length];
         int n = numel(shape);
@@ -89,7 +89,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void axpy(int count, float alpha, Storage x, Storage y) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         float[] ys = y.array();
         for (int i = 0; i < count; i++) {
             ys[i] += alpha * xs[i];
@@ -99,9 +99,9 @@ public class ScalarBackend implements Backend {
     @Override
     public void select(int[] shape, Storage cond, int[] condStrides, Storage a, int[] aStrides,
                        Storage b, int[] bStrides, Storage out) {
-        float[] cs = cond.array();
-        float[] as = a.array();
-        float[] bs = b.array();
+        float[] cs = cond.read();
+        float[] as = a.read();
+        float[] bs = b.read();
         float[] o = out.array();
         int[] idx = new int[shape.length];
         int n = numel(shape);
@@ -113,7 +113,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, Storage x, int outer, int size, int inner, Storage out) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         float[] o = out.array();
         for (int r = 0; r < outer; r++) {
             for (int i = 0; i < inner; i++) {
@@ -130,8 +130,8 @@ public class ScalarBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      Storage a, int aOffset, int lda, Storage b, int bOffset, int ldb,
                      float beta, Storage c, int cOffset, int ldc) {
-        float[] as = a.array();
-        float[] bs = b.array();
+        float[] as = a.read();
+        float[] bs = b.read();
         float[] cs = c.array();
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -149,7 +149,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void softmax(Storage x, Storage y, int outer, int size, int inner, boolean log) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         float[] ys = y.array();
         for (int r = 0; r < outer; r++) {
             for (int i = 0; i < inner; i++) {
@@ -173,8 +173,8 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void softmaxBackward(Storage y, Storage gy, Storage gx, int outer, int size, int inner, boolean log) {
-        float[] ys = y.array();
-        float[] gys = gy.array();
+        float[] ys = y.read();
+        float[] gys = gy.read();
         float[] gxs = gx.array();
         for (int r = 0; r < outer; r++) {
             for (int i = 0; i < inner; i++) {
@@ -194,7 +194,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void indexSelect(Storage x, int outer, int size, int inner, int[] index, Storage out) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         float[] o = out.array();
         for (int r = 0; r < outer; r++) {
             for (int j = 0; j < index.length; j++) {
@@ -207,7 +207,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void indexAdd(Storage g, int outer, int size, int inner, int[] index, Storage gx) {
-        float[] gs = g.array();
+        float[] gs = g.read();
         float[] o = gx.array();
         for (int r = 0; r < outer; r++) {
             for (int j = 0; j < index.length; j++) {
@@ -220,7 +220,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void gather(int[] indexShape, int dim, int[] index, Storage x, int[] xStrides, Storage out) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         float[] o = out.array();
         int[] idx = new int[indexShape.length];
         for (int e = 0; e < index.length; e++) {
@@ -231,7 +231,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void scatterAdd(int[] indexShape, int dim, int[] index, Storage g, Storage gx, int[] gxStrides) {
-        float[] gs = g.array();
+        float[] gs = g.read();
         float[] o = gx.array();
         int[] idx = new int[indexShape.length];
         for (int e = 0; e < index.length; e++) {
@@ -244,8 +244,8 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void conv2d(ConvGeometry g, Storage x, Storage weight, Storage bias, Storage out) {
-        float[] xs = x.array();
-        float[] ws = weight.array();
+        float[] xs = x.read();
+        float[] ws = weight.read();
         float[] o = out.array();
         int oh = g.outH();
         int ow = g.outW();
@@ -279,8 +279,8 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void conv2dBackwardInput(ConvGeometry g, Storage gradOut, Storage weight, Storage gradX) {
-        float[] gy = gradOut.array();
-        float[] ws = weight.array();
+        float[] gy = gradOut.read();
+        float[] ws = weight.read();
         float[] gx = gradX.array();
         java.util.Arrays.fill(gx, 0, g.batch() * g.inChannels() * g.inH() * g.inW(), 0f);
         int oh = g.outH();
@@ -314,8 +314,8 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage gradOut, Storage gradWeight, Storage gradBias) {
-        float[] xs = x.array();
-        float[] gy = gradOut.array();
+        float[] xs = x.read();
+        float[] gy = gradOut.read();
         float[] gw = gradWeight.array();
         int oh = g.outH();
         int ow = g.outW();
@@ -542,7 +542,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void batchNormStatistics(Storage x, int batch, int channels, int spatial, Storage mean, Storage variance) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         for (int c = 0; c < channels; c++) {
             float sum = 0f;
             for (int n = 0; n < batch; n++) {
@@ -565,7 +565,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift, Storage y) {
-        float[] xs = x.array();
+        float[] xs = x.read();
         float[] ys = y.array();
         for (int n = 0; n < batch; n++) {
             for (int c = 0; c < channels; c++) {
@@ -581,8 +581,8 @@ public class ScalarBackend implements Backend {
     public void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
                                   Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
                                   Storage gradBeta) {
-        float[] xs = x.array();
-        float[] gy = gradOut.array();
+        float[] xs = x.read();
+        float[] gy = gradOut.read();
         int count = batch * spatial;
         for (int c = 0; c < channels; c++) {
             float m = mean.array()[c];

@@ -1,0 +1,21 @@
+package dev.panagrad.engine.backend.opencl;
+
+import dev.panagrad.engine.backend.Storage;
+
+/** A storage's region of the device arena: {@code length} floats at {@code offset}. */
+final class DeviceBuffer implements Storage.DeviceCopy {
+    final OpenClBackend owner;
+    final int offset;
+    final int length;
+
+    DeviceBuffer(OpenClBackend owner, int offset, int length) {
+        this.owner = owner;
+        this.offset = offset;
+        this.length = length;
+    }
+
+    @Override
+    public void download(float[] host) {
+        owner.download(this, host);
+    }
+}

@@ -1,0 +1,1035 @@
+package dev.panagrad.engine.backend.opencl;
+
+import com.aparapi.Kernel;
+
+/**
+ * Every OpenCL kernel of the backend, as one Aparapi kernel whose {@link #run()} dispatches on
+ * {@link #op}. One class, because Aparapi ties device buffers to a kernel object's fields: all ops share
+ * the device arena {@link #mem}, which is put on the device once and never copied back as a whole.
+ * Tensors live in regions of the arena; {@link #stage} and {@link #istage} carry one upload or download
+ * at a time. One entry point, because Aparapi compiles only the first entry point a kernel object runs.
+ *
+ * <p>The code below is translated to OpenCL C by Aparapi, so it keeps to what the translator accepts:
+ * no objects, no {@code break} or {@code continue}, float arithmetic, and infinities and NaN passed in as
+ * fields rather than written as constants. Every reduction sums in a fixed order, so results do not
+ * depend on scheduling. Parameters travel in the scalar fields ({@code o*}: offsets into the arena,
+ * {@code i*}: sizes and flags, {@code f*}: scalars) and, for shapes and strides, in {@link #meta}.
+ *
+ * <p>The host side, which allocates regions, moves data and launches ops, is {@link OpenClBackend}.
+ */
+public final class OpenClKernel extends Kernel {
+    // ---- op codes -----------------------------------------------------------------------------------
+    static final int UPLOAD = 1;
+    static final int DOWNLOAD = 2;
+    static final int FILL = 3;
+    static final int COPY = 4;
+    static final int STRIDED_COPY = 5;
+    static final int UNARY = 6;
+    static final int UNARY_BACKWARD = 7;
+    static final int BINARY = 8;
+    static final int SELECT = 9;
+    static final int AXPY = 10;
+    static final int REDUCE_ROWS = 11;
+    static final int REDUCE_GROUPS = 12;
+    static final int GEMM = 13;
+    static final int SOFTMAX = 14;
+    static final int SOFTMAX_BACKWARD = 15;
+    static final int INDEX_SELECT = 16;
+    static final int INDEX_ADD = 17;
+    static final int GATHER = 18;
+    static final int SCATTER_ADD = 19;
+    static final int IM2COL = 20;
+    static final int COLUMNS_TO_NCHW = 21;
+    static final int NCHW_TO_COLUMNS = 22;
+    static final int COL2IM = 23;
+    static final int CHANNEL_SUM = 24;
+    static final int MAX_POOL = 25;
+    static final int MAX_POOL_BACKWARD = 26;
+    static final int AVG_POOL = 27;
+    static final int AVG_POOL_BACKWARD = 28;
+    static final int ADAPTIVE_POOL = 29;
+    static final int ADAPTIVE_POOL_BACKWARD = 30;
+    static final int BN_STATISTICS = 31;
+    static final int CHANNEL_AFFINE = 32;
+    static final int BN_BACKWARD_SUMS = 33;
+    static final int BN_BACKWARD_INPUT = 34;
+    static final int CANARY = 35;
+    static final int SPLIT_K_SUM = 36;
+
+    // ---- element-wise function codes (UnaryOp, BinaryOp, ReduceOp) ----------------------------------
+    static final int U_NEG = 0;
+    static final int U_AFFINE = 1;
+    static final int U_EXP = 2;
+    static final int U_LOG = 3;
+    static final int U_SQRT = 4;
+    static final int U_POW = 5;
+    static final int U_ABS = 6;
+    static final int U_RELU = 7;
+    static final int U_SIGMOID = 8;
+    static final int U_TANH = 9;
+    static final int U_CLAMP = 10;
+
+    static final int B_ADD = 0;
+    static final int B_SUB = 1;
+    static final int B_MUL = 2;
+    static final int B_DIV = 3;
+    static final int B_MAX = 4;
+    static final int B_MIN = 5;
+    static final int B_GT = 6;
+    static final int B_GE = 7;
+    static final int B_LT = 8;
+    static final int B_LE = 9;
+    static final int B_EQ = 10;
+    static final int B_NE = 11;
+
+    static final int R_SUM = 0;
+    static final int R_MAX = 1;
+    static final int R_MIN = 2;
+
+    /** Offsets of the meta array: shape, then up to three stride vectors (8 dimensions at most). */
+    static final int MAX_RANK = 8;
+    static final int META_SHAPE = 0;
+    static final int META_STRIDES_A = 8;
+    static final int META_STRIDES_B = 16;
+    static final int META_STRIDES_C = 24;
+    static final int META_LENGTH = 64;
+
+    /** Work-group tile of the GEMM: TS x TS threads, each computing a 4 x 4 block of C. */
+    static final int MAX_TILE = 16;
+    static final int MAX_GROUP = 256;
+
+    /** The value kept at arena offset 0 to detect a lost arena (see {@link OpenClBackend}). */
+    static final float CANARY_VALUE = 20_191_027f;
+
+    // ---- buffers (public: Aparapi reads them reflectively) -----------------------------------------
+    public float[] mem = new float[1];
+    public float[] stage = new float[1];
+    public int[] istage = new int[1];
+    public int[] meta = new int[META_LENGTH];
+
+    @Local public float[] tileA = new float[4 * MAX_TILE * MAX_TILE];
+    @Local public float[] tileB = new float[4 * MAX_TILE * MAX_TILE];
+    @Local public float[] red = new float[2 * MAX_GROUP];
+
+    // ---- parameters --------------------------------------------------------------------------------
+    public int op;
+    public int n;
+    public int ts;
+    public int group;
+    public int o0;
+    public int o1;
+    public int o2;
+    public int o3;
+    public int o4;
+    public int o5;
+    public int i0;
+    public int i1;
+    public int i2;
+    public int i3;
+    public int i4;
+    public int i5;
+    public int i6;
+    public int i7;
+    public int i8;
+    public int i9;
+    public int rp;
+    public float f0;
+    public float f1;
+    public float nan = Float.NaN;
+    public float negInf = Float.NEGATIVE_INFINITY;
+    public float posInf = Float.POSITIVE_INFINITY;
+
+    @Override
+    public void run() {
+        int code = op;
+        if (code == UPLOAD) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                mem[o0 + i] = stage[i];
+            }
+        } else if (code == DOWNLOAD) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                stage[i] = mem[o0 + i];
+            }
+        } else if (code == FILL) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                mem[o0 + i] = f0;
+            }
+        } else if (code == COPY) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                mem[o1 + i] = mem[o0 + i];
+            }
+        } else if (code == STRIDED_COPY) {
+            stridedCopyElement();
+        } else if (code == UNARY) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                mem[o1 + i] = unaryValue(i0, mem[o0 + i], f0, f1);
+            }
+        } else if (code == UNARY_BACKWARD) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                mem[o3 + i] = unaryGrad(i0, mem[o0 + i], mem[o1 + i], mem[o2 + i], f0, f1);
+            }
+        } else if (code == BINARY) {
+            binaryElement();
+        } else if (code == SELECT) {
+            selectElement();
+        } else if (code == AXPY) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                mem[o1 + i] = mem[o1 + i] + f0 * mem[o0 + i];
+            }
+        } else if (code == REDUCE_ROWS) {
+            reduceRow();
+        } else if (code == REDUCE_GROUPS) {
+            reduceGroup();
+        } else if (code == GEMM) {
+            gemmTile();
+        } else if (code == SPLIT_K_SUM) {
+            splitKSum();
+        } else if (code == SOFTMAX) {
+            softmaxRow();
+        } else if (code == SOFTMAX_BACKWARD) {
+            softmaxBackwardRow();
+        } else if (code == INDEX_SELECT) {
+            indexSelectElement();
+        } else if (code == INDEX_ADD) {
+            indexAddLine();
+        } else if (code == GATHER) {
+            gatherElement();
+        } else if (code == SCATTER_ADD) {
+            scatterAddLine();
+        } else if (code == IM2COL) {
+            im2colElement();
+        } else if (code == COLUMNS_TO_NCHW) {
+            columnsToNchwElement();
+        } else if (code == NCHW_TO_COLUMNS) {
+            nchwToColumnsElement();
+        } else if (code == COL2IM) {
+            col2imElement();
+        } else if (code == CHANNEL_SUM) {
+            channelSumGroup();
+        } else if (code == MAX_POOL) {
+            maxPoolElement();
+        } else if (code == MAX_POOL_BACKWARD) {
+            maxPoolBackwardElement();
+        } else if (code == AVG_POOL) {
+            avgPoolElement();
+        } else if (code == AVG_POOL_BACKWARD) {
+            avgPoolBackwardElement();
+        } else if (code == ADAPTIVE_POOL) {
+            adaptivePoolElement();
+        } else if (code == ADAPTIVE_POOL_BACKWARD) {
+            adaptivePoolBackwardElement();
+        } else if (code == BN_STATISTICS) {
+            bnStatisticsGroup();
+        } else if (code == CHANNEL_AFFINE) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                int c = (i / i1) % i0;
+                mem[o3 + i] = mem[o0 + i] * mem[o1 + c] + mem[o2 + c];
+            }
+        } else if (code == BN_BACKWARD_SUMS) {
+            bnBackwardSumsGroup();
+        } else if (code == BN_BACKWARD_INPUT) {
+            bnBackwardInputElement();
+        } else if (code == CANARY) {
+            if (getGlobalId(0) == 0) {
+                if (f0 != 0f) {
+                    mem[0] = f0;
+                }
+                meta[META_LENGTH - 1] = (int) mem[0];
+            }
+        }
+    }
+
+    // ---- element-wise -------------------------------------------------------------------------------
+
+    private float unaryValue(int f, float x, float p, float q) {
+        float y = x;
+        if (f == U_NEG) {
+            y = -x;
+        } else if (f == U_AFFINE) {
+            y = p * x + q;
+        } else if (f == U_EXP) {
+            y = exp(x);
+        } else if (f == U_LOG) {
+            y = log(x);
+        } else if (f == U_SQRT) {
+            y = sqrt(x);
+        } else if (f == U_POW) {
+            y = powf(x, p);
+        } else if (f == U_ABS) {
+            y = x < 0f ? -x : (x == 0f ? 0f : x);
+        } else if (f == U_RELU) {
+            y = x != x ? x : (x > 0f ? x : 0f);
+        } else if (f == U_SIGMOID) {
+            y = 1f / (1f + exp(-x));
+        } else if (f == U_TANH) {
+            y = tanhf(x);
+        } else if (f == U_CLAMP) {
+            float lo = x != x ? x : (x < p ? p : x);
+            y = lo != lo ? lo : (lo > q ? q : lo);
+        }
+        return y;
+    }
+
+    private float unaryGrad(int f, float x, float y, float gy, float p, float q) {
+        float g = gy;
+        if (f == U_NEG) {
+            g = -gy;
+        } else if (f == U_AFFINE) {
+            g = p * gy;
+        } else if (f == U_EXP) {
+            g = gy * y;
+        } else if (f == U_LOG) {
+            g = gy / x;
+        } else if (f == U_SQRT) {
+            g = gy / (2f * y);
+        } else if (f == U_POW) {
+            g = p == 0f ? 0f : gy * (p * powf(x, p - 1f));
+        } else if (f == U_ABS) {
+            g = x > 0f ? gy : (x < 0f ? -gy : 0f);
+        } else if (f == U_RELU) {
+            g = y > 0f ? gy : 0f;
+        } else if (f == U_SIGMOID) {
+            g = gy * y * (1f - y);
+        } else if (f == U_TANH) {
+            g = gy * (1f - y * y);
+        } else if (f == U_CLAMP) {
+            g = x >= p && x <= q ? gy : 0f;
+        }
+        return g;
+    }
+
+    /** x^p with Java's answers for negative bases and integral exponents (OpenCL's pow agrees with C99). */
+    private float powf(float x, float p) {
+        return pow(x, p);
+    }
+
+    /** tanh from exp: a series near 0, where 1 - 2 / (e^2x + 1) would cancel. */
+    private float tanhf(float x) {
+        float ax = x < 0f ? -x : x;
+        float y = 0f;
+        if (ax < 0.125f) {
+            float x2 = x * x;
+            y = x * (1f + x2 * (-1f / 3f + x2 * (2f / 15f + x2 * (-17f / 315f))));
+        } else {
+            y = 1f - 2f / (exp(2f * ax) + 1f);
+            y = x < 0f ? -y : y;
+        }
+        return y;
+    }
+
+    private float binaryValue(int f, float a, float b) {
+        float r = 0f;
+        if (f == B_ADD) {
+            r = a + b;
+        } else if (f == B_SUB) {
+            r = a - b;
+        } else if (f == B_MUL) {
+            r = a * b;
+        } else if (f == B_DIV) {
+            r = a / b;
+        } else if (f == B_MAX) {
+            r = maxNan(a, b);
+        } else if (f == B_MIN) {
+            r = minNan(a, b);
+        } else if (f == B_GT) {
+            r = a > b ? 1f : 0f;
+        } else if (f == B_GE) {
+            r = a >= b ? 1f : 0f;
+        } else if (f == B_LT) {
+            r = a < b ? 1f : 0f;
+        } else if (f == B_LE) {
+            r = a <= b ? 1f : 0f;
+        } else if (f == B_EQ) {
+            r = a == b ? 1f : 0f;
+        } else if (f == B_NE) {
+            r = a != b ? 1f : 0f;
+        }
+        return r;
+    }
+
+    /** Math.max: NaN if either is NaN. */
+    private float maxNan(float a, float b) {
+        return a != a ? a : (b != b ? b : (a >= b ? a : b));
+    }
+
+    /** Math.min: NaN if either is NaN. */
+    private float minNan(float a, float b) {
+        return a != a ? a : (b != b ? b : (a <= b ? a : b));
+    }
+
+    /** Offset of row-major element {@code e} of meta's shape under the strides at {@code stridesAt}. */
+    private int stridedOffset(int e, int rank, int stridesAt) {
+        int off = 0;
+        int rest = e;
+        for (int d = rank - 1; d >= 0; d--) {
+            int size = meta[META_SHAPE + d];
+            int coord = rest % size;
+            rest = rest / size;
+            off += coord * meta[stridesAt + d];
+        }
+        return off;
+    }
+
+    private void stridedCopyElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            mem[o1 + stridedOffset(e, i0, META_STRIDES_B)] = mem[o0 + stridedOffset(e, i0, META_STRIDES_A)];
+        }
+    }
+
+    private void binaryElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            float a = mem[o0 + stridedOffset(e, i1, META_STRIDES_A)];
+            float b = mem[o1 + stridedOffset(e, i1, META_STRIDES_B)];
+            mem[o2 + e] = binaryValue(i0, a, b);
+        }
+    }
+
+    private void selectElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            float c = mem[o0 + stridedOffset(e, i0, META_STRIDES_A)];
+            float v = 0f;
+            if (c != 0f) {
+                v = mem[o1 + stridedOffset(e, i0, META_STRIDES_B)];
+            } else {
+                v = mem[o2 + stridedOffset(e, i0, META_STRIDES_C)];
+            }
+            mem[o3 + e] = v;
+        }
+    }
+
+    // ---- reductions ----------------------------------------------------------------------------------
+
+    private float combine(int f, float acc, float x) {
+        float r = acc + x;
+        if (f == R_MAX) {
+            r = maxNan(acc, x);
+        } else if (f == R_MIN) {
+            r = minNan(acc, x);
+        }
+        return r;
+    }
+
+    /** One thread per output: x [i1 outer, i2 size, i3 inner] at o0, out [outer, inner] at o1; f0 = identity. */
+    private void reduceRow() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int r = e / i3;
+            int in = e % i3;
+            float acc = f0;
+            for (int s = 0; s < i2; s++) {
+                acc = combine(i0, acc, mem[o0 + (r * i2 + s) * i3 + in]);
+            }
+            mem[o1 + e] = acc;
+        }
+    }
+
+    /** One work-group per output, for long reductions: strided partials, then a fixed tree. */
+    private void reduceGroup() {
+        int e = getGroupId(0);
+        int lid = getLocalId(0);
+        int r = e / i3;
+        int in = e % i3;
+        float acc = f0;
+        for (int s = lid; s < i2; s += group) {
+            acc = combine(i0, acc, mem[o0 + (r * i2 + s) * i3 + in]);
+        }
+        red[lid] = acc;
+        localBarrier();
+        for (int span = group / 2; span > 0; span = span / 2) {
+            if (lid < span) {
+                red[lid] = combine(i0, red[lid], red[lid + span]);
+            }
+            localBarrier();
+        }
+        if (lid == 0) {
+            mem[o1 + e] = red[0];
+        }
+    }
+
+    /** Sum over (n, s) of channel c of [i0 batch, i1 channels, i2 spatial] at o0, as a tree in red[slot...]. */
+    private float channelTreeSum(float partial, int slot) {
+        int lid = getLocalId(0);
+        red[slot + lid] = partial;
+        localBarrier();
+        for (int span = group / 2; span > 0; span = span / 2) {
+            if (lid < span) {
+                red[slot + lid] = red[slot + lid] + red[slot + lid + span];
+            }
+            localBarrier();
+        }
+        float total = red[slot];
+        localBarrier();
+        return total;
+    }
+
+    private void channelSumGroup() {
+        int c = getGroupId(0);
+        int lid = getLocalId(0);
+        int count = i0 * i2;
+        float acc = 0f;
+        for (int e = lid; e < count; e += group) {
+            acc += mem[o0 + ((e / i2) * i1 + c) * i2 + e % i2];
+        }
+        float total = channelTreeSum(acc, 0);
+        if (lid == 0) {
+            mem[o1 + c] = total;
+        }
+    }
+
+    // ---- matrix product -----------------------------------------------------------------------------
+
+    /**
+     * C = alpha op(A) op(B) + beta C. A work-group of ts x ts threads computes a (rp ts) x (4 ts) block
+     * of C, each thread an rp x 4 grid of it spaced ts apart (rp, rows per thread, is 4, or 1 for
+     * matrices of few rows); the k dimension advances ts at a time through tiles of A and B in local
+     * memory. With split k, work-group z of the third dimension covers k from z i8 to (z + 1) i8 and
+     * writes its partial product at C + z i9. o0 A, o1 B, o2 C; i0 transA, i1 transB, i2 m, i3 n, i4 k,
+     * i5 lda, i6 ldb, i7 ldc; f0 alpha, f1 beta.
+     */
+    private void gemmTile() {
+        int t = ts;
+        int bn = 4 * t;
+        int tx = getLocalId(0);
+        int ty = getLocalId(1);
+        int z = getGroupId(2);
+        int row0 = getGroupId(1) * rp * t;
+        int col0 = getGroupId(0) * bn;
+        int m = i2;
+        int nn = i3;
+        int kBegin = z * i8;
+        int kEnd = kBegin + i8 < i4 ? kBegin + i8 : i4;
+        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
+        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
+        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
+        for (int p0 = kBegin; p0 < kEnd; p0 += t) {
+            // Load A block [rp t rows, t cols] and B block [t rows, 4 t cols].
+            for (int q = 0; q < 4; q++) {
+                if (q < rp) {
+                    int ar = ty + q * t;
+                    int row = row0 + ar;
+                    int pk = p0 + tx;
+                    float av = 0f;
+                    if (row < m && pk < kEnd) {
+                        av = i0 != 0 ? mem[o0 + pk * i5 + row] : mem[o0 + row * i5 + pk];
+                    }
+                    tileA[ar * t + tx] = av;
+                }
+                int bc = tx + q * t;
+                int col = col0 + bc;
+                int pb = p0 + ty;
+                float bv = 0f;
+                if (col < nn && pb < kEnd) {
+                    bv = i1 != 0 ? mem[o1 + col * i6 + pb] : mem[o1 + pb * i6 + col];
+                }
+                tileB[ty * bn + bc] = bv;
+            }
+            localBarrier();
+            for (int p = 0; p < t; p++) {
+                float b0 = tileB[p * bn + tx];
+                float b1 = tileB[p * bn + tx + t];
+                float b2 = tileB[p * bn + tx + 2 * t];
+                float b3 = tileB[p * bn + tx + 3 * t];
+                float a0 = tileA[ty * t + p];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+                if (rp == 4) {
+                    float a1 = tileA[(ty + t) * t + p];
+                    float a2 = tileA[(ty + 2 * t) * t + p];
+                    float a3 = tileA[(ty + 3 * t) * t + p];
+                    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+                    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+                    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+                }
+            }
+            localBarrier();
+        }
+        int c = o2 + z * i9;
+        storeC(c, row0 + ty, col0 + tx, t, c00, c01, c02, c03);
+        if (rp == 4) {
+            storeC(c, row0 + ty + t, col0 + tx, t, c10, c11, c12, c13);
+            storeC(c, row0 + ty + 2 * t, col0 + tx, t, c20, c21, c22, c23);
+            storeC(c, row0 + ty + 3 * t, col0 + tx, t, c30, c31, c32, c33);
+        }
+    }
+
+    private void storeC(int c, int row, int col, int t, float v0, float v1, float v2, float v3) {
+        if (row < i2) {
+            storeOne(c, row, col, v0);
+            storeOne(c, row, col + t, v1);
+            storeOne(c, row, col + 2 * t, v2);
+            storeOne(c, row, col + 3 * t, v3);
+        }
+    }
+
+    private void storeOne(int c, int row, int col, float v) {
+        if (col < i3) {
+            int at = c + row * i7 + col;
+            mem[at] = f1 == 0f ? f0 * v : f0 * v + f1 * mem[at];
+        }
+    }
+
+    /** C (o1, ldc i7) = alpha sum over z < i4 of the partials at o0 + z m n, + beta C: split k's second step. */
+    private void splitKSum() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int mn = i2 * i3;
+            float sum = 0f;
+            for (int z = 0; z < i4; z++) {
+                sum += mem[o0 + z * mn + e];
+            }
+            int at = o1 + (e / i3) * i7 + e % i3;
+            mem[at] = f1 == 0f ? f0 * sum : f0 * sum + f1 * mem[at];
+        }
+    }
+
+    // ---- softmax ------------------------------------------------------------------------------------
+
+    /** One thread per row of x [i0 outer, i1 size, i2 inner] at o0; y at o1; i3 log. */
+    private void softmaxRow() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int base = (e / i2) * i1 * i2 + e % i2;
+            float top = negInf;
+            for (int s = 0; s < i1; s++) {
+                top = maxNan(top, mem[o0 + base + s * i2]);
+            }
+            float sum = 0f;
+            for (int s = 0; s < i1; s++) {
+                sum += exp(mem[o0 + base + s * i2] - top);
+            }
+            float logSum = log(sum);
+            for (int s = 0; s < i1; s++) {
+                float shifted = mem[o0 + base + s * i2] - top;
+                mem[o1 + base + s * i2] = i3 != 0 ? shifted - logSum : exp(shifted) / sum;
+            }
+        }
+    }
+
+    /** y at o0, gy at o1, gx at o2; shapes as {@link #softmaxRow()}. */
+    private void softmaxBackwardRow() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int base = (e / i2) * i1 * i2 + e % i2;
+            float weighted = 0f;
+            for (int s = 0; s < i1; s++) {
+                int at = base + s * i2;
+                weighted += i3 != 0 ? mem[o1 + at] : mem[o1 + at] * mem[o0 + at];
+            }
+            for (int s = 0; s < i1; s++) {
+                int at = base + s * i2;
+                float y = mem[o0 + at];
+                float gy = mem[o1 + at];
+                mem[o2 + at] = i3 != 0 ? gy - exp(y) * weighted : y * (gy - weighted);
+            }
+        }
+    }
+
+    // ---- indexing (indices in istage) ---------------------------------------------------------------
+
+    /** out [i0 outer, i3 len, i2 inner] at o1 from x [outer, i1 size, inner] at o0. */
+    private void indexSelectElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int in = e % i2;
+            int j = (e / i2) % i3;
+            int r = e / (i2 * i3);
+            mem[o1 + e] = mem[o0 + (r * i1 + istage[j]) * i2 + in];
+        }
+    }
+
+    /** One thread per (outer, inner) line: gx [i0, i1 size, i2] at o1 += g [i0, i3 len, i2] at o0, in j order. */
+    private void indexAddLine() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int r = e / i2;
+            int in = e % i2;
+            for (int j = 0; j < i3; j++) {
+                int at = o1 + (r * i1 + istage[j]) * i2 + in;
+                mem[at] = mem[at] + mem[o0 + (r * i3 + j) * i2 + in];
+            }
+        }
+    }
+
+    /** out[e] at o1 = x at o0, at the coordinates of e in the index shape with dimension i0 replaced. */
+    private void gatherElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int off = 0;
+            int rest = e;
+            for (int d = i1 - 1; d >= 0; d--) {
+                int size = meta[META_SHAPE + d];
+                int coord = rest % size;
+                rest = rest / size;
+                off += (d == i0 ? istage[e] : coord) * meta[META_STRIDES_A + d];
+            }
+            mem[o1 + e] = mem[o0 + off];
+        }
+    }
+
+    /**
+     * One thread per line along dimension i0 of the index shape (rank i1): the line's elements are added
+     * in order, so elements that hit the same target never race.
+     */
+    private void scatterAddLine() {
+        int line = getGlobalId(0);
+        if (line < n) {
+            int along = meta[META_SHAPE + i0];
+            int base = 0;
+            int off = 0;
+            int rest = line;
+            int stride = 1;
+            int alongStride = 1;
+            for (int d = i1 - 1; d >= 0; d--) {
+                int size = meta[META_SHAPE + d];
+                if (d == i0) {
+                    alongStride = stride;
+                } else {
+                    int coord = rest % size;
+                    rest = rest / size;
+                    base += coord * stride;
+                    off += coord * meta[META_STRIDES_A + d];
+                }
+                stride *= size;
+            }
+            for (int t = 0; t < along; t++) {
+                int e = base + t * alongStride;
+                int at = o1 + off + istage[e] * meta[META_STRIDES_A + i0];
+                mem[at] = mem[at] + mem[o0 + e];
+            }
+        }
+    }
+
+    // ---- convolution (geometry in meta) -------------------------------------------------------------
+    // meta: 0 inChannels, 1 inH, 2 inW, 3 kernelH, 4 kernelW, 5 strideH, 6 strideW, 7 padH, 8 padW,
+    // 9 dilationH, 10 dilationW, 11 outH, 12 outW, 13 group in-channels, 14 first channel of the group,
+    // 15 images in the chunk, 16 first image, 17 outChannels, 18 group out-channels, 19 first out-channel.
+
+    /** col [(c, ky, kx), (image, oy, ox)] at o1 from x at o0: one chunk of images, one group. */
+    private void im2colElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int positions = meta[11] * meta[12];
+            int cols = meta[15] * positions;
+            int row = e / cols;
+            int col = e % cols;
+            int kx = row % meta[4];
+            int ky = (row / meta[4]) % meta[3];
+            int c = row / (meta[4] * meta[3]);
+            int image = col / positions;
+            int pos = col % positions;
+            int oy = pos / meta[12];
+            int ox = pos % meta[12];
+            int iy = oy * meta[5] - meta[7] + ky * meta[9];
+            int ix = ox * meta[6] - meta[8] + kx * meta[10];
+            float v = 0f;
+            if (iy >= 0 && iy < meta[1] && ix >= 0 && ix < meta[2]) {
+                v = mem[o0 + (((meta[16] + image) * meta[0] + meta[14] + c) * meta[1] + iy) * meta[2] + ix];
+            }
+            mem[o1 + e] = v;
+        }
+    }
+
+    /** out NCHW at o1 from columns [group out-channels, (image, pos)] at o0, plus bias at o2 when i0 != 0. */
+    private void columnsToNchwElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int positions = meta[11] * meta[12];
+            int cols = meta[15] * positions;
+            int o = e / cols;
+            int col = e % cols;
+            int image = col / positions;
+            int pos = col % positions;
+            int oc = meta[19] + o;
+            float v = mem[o0 + e];
+            if (i0 != 0) {
+                v += mem[o2 + oc];
+            }
+            mem[o1 + ((meta[16] + image) * meta[17] + oc) * positions + pos] = v;
+        }
+    }
+
+    /** columns [group out-channels, (image, pos)] at o1 from NCHW gradient at o0. */
+    private void nchwToColumnsElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int positions = meta[11] * meta[12];
+            int cols = meta[15] * positions;
+            int o = e / cols;
+            int col = e % cols;
+            int image = col / positions;
+            int pos = col % positions;
+            mem[o1 + e] = mem[o0 + ((meta[16] + image) * meta[17] + meta[19] + o) * positions + pos];
+        }
+    }
+
+    /** Input gradient at o1 (overwritten) gathered from col gradients at o0: one thread per input element. */
+    private void col2imElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int inH = meta[1];
+            int inW = meta[2];
+            int ix = e % inW;
+            int iy = (e / inW) % inH;
+            int c = (e / (inW * inH)) % meta[13];
+            int image = e / (inW * inH * meta[13]);
+            int positions = meta[11] * meta[12];
+            int cols = meta[15] * positions;
+            float sum = 0f;
+            for (int ky = 0; ky < meta[3]; ky++) {
+                int ty = iy + meta[7] - ky * meta[9];
+                int oy = ty / meta[5];
+                if (ty >= 0 && ty % meta[5] == 0 && oy < meta[11]) {
+                    for (int kx = 0; kx < meta[4]; kx++) {
+                        int tx = ix + meta[8] - kx * meta[10];
+                        int ox = tx / meta[6];
+                        if (tx >= 0 && tx % meta[6] == 0 && ox < meta[12]) {
+                            int row = (c * meta[3] + ky) * meta[4] + kx;
+                            sum += mem[o0 + row * cols + image * positions + oy * meta[12] + ox];
+                        }
+                    }
+                }
+            }
+            mem[o1 + (((meta[16] + image) * meta[0] + meta[14] + c) * inH + iy) * inW + ix] = sum;
+        }
+    }
+
+    // ---- pooling (geometry in meta: 0 inH, 1 inW, 2 kernelH, 3 kernelW, 4 strideH, 5 strideW, 6 padH,
+    // 7 padW, 8 outH, 9 outW) -------------------------------------------------------------------------
+
+    private void maxPoolElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int ow = meta[9];
+            int oh = meta[8];
+            int ox = e % ow;
+            int oy = (e / ow) % oh;
+            int plane = e / (ow * oh);
+            int at = windowArgMax(plane, oy, ox);
+            mem[o1 + e] = at < 0 ? negInf : mem[o0 + at];
+        }
+    }
+
+    /** Plane offset of the first maximum of a window (the last NaN if any), or -1 for an empty window. */
+    private int windowArgMax(int plane, int oy, int ox) {
+        int in = plane * meta[0] * meta[1];
+        float best = negInf;
+        int at = -1;
+        for (int ky = 0; ky < meta[2]; ky++) {
+            int iy = oy * meta[4] - meta[6] + ky;
+            for (int kx = 0; kx < meta[3]; kx++) {
+                int ix = ox * meta[5] - meta[7] + kx;
+                if (iy >= 0 && iy < meta[0] && ix >= 0 && ix < meta[1]) {
+                    float v = mem[o0 + in + iy * meta[1] + ix];
+                    if (at < 0 || v > best || v != v) {
+                        best = v;
+                        at = in + iy * meta[1] + ix;
+                    }
+                }
+            }
+        }
+        return at;
+    }
+
+    /** Lowest output index whose window (stride s, size k, padding p) covers input index i. */
+    private int firstWindow(int i, int p, int k, int s) {
+        int lo = i + p - k + 1;
+        return lo <= 0 ? 0 : (lo + s - 1) / s;
+    }
+
+    /** x at o0, gy at o1, gx at o2 (overwritten): one thread per input element. */
+    private void maxPoolBackwardElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int inH = meta[0];
+            int inW = meta[1];
+            int ix = e % inW;
+            int iy = (e / inW) % inH;
+            int plane = e / (inW * inH);
+            int self = plane * inH * inW + iy * inW + ix;
+            int oyHi = (iy + meta[6]) / meta[4];
+            int oxHi = (ix + meta[7]) / meta[5];
+            float sum = 0f;
+            for (int oy = firstWindow(iy, meta[6], meta[2], meta[4]); oy <= oyHi && oy < meta[8]; oy++) {
+                for (int ox = firstWindow(ix, meta[7], meta[3], meta[5]); ox <= oxHi && ox < meta[9]; ox++) {
+                    if (windowArgMax(plane, oy, ox) == self) {
+                        sum += mem[o1 + (plane * meta[8] + oy) * meta[9] + ox];
+                    }
+                }
+            }
+            mem[o2 + e] = sum;
+        }
+    }
+
+    private void avgPoolElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int ow = meta[9];
+            int oh = meta[8];
+            int ox = e % ow;
+            int oy = (e / ow) % oh;
+            int plane = e / (ow * oh);
+            int in = plane * meta[0] * meta[1];
+            float sum = 0f;
+            for (int ky = 0; ky < meta[2]; ky++) {
+                int iy = oy * meta[4] - meta[6] + ky;
+                for (int kx = 0; kx < meta[3]; kx++) {
+                    int ix = ox * meta[5] - meta[7] + kx;
+                    if (iy >= 0 && iy < meta[0] && ix >= 0 && ix < meta[1]) {
+                        sum += mem[o0 + in + iy * meta[1] + ix];
+                    }
+                }
+            }
+            mem[o1 + e] = sum * f0;
+        }
+    }
+
+    /** gy at o0, gx at o1 (overwritten); f0 = 1 / window size. */
+    private void avgPoolBackwardElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int inH = meta[0];
+            int inW = meta[1];
+            int ix = e % inW;
+            int iy = (e / inW) % inH;
+            int plane = e / (inW * inH);
+            int oyHi = (iy + meta[6]) / meta[4];
+            int oxHi = (ix + meta[7]) / meta[5];
+            float sum = 0f;
+            for (int oy = firstWindow(iy, meta[6], meta[2], meta[4]); oy <= oyHi && oy < meta[8]; oy++) {
+                for (int ox = firstWindow(ix, meta[7], meta[3], meta[5]); ox <= oxHi && ox < meta[9]; ox++) {
+                    sum += mem[o0 + (plane * meta[8] + oy) * meta[9] + ox] * f0;
+                }
+            }
+            mem[o1 + e] = sum;
+        }
+    }
+
+    // ---- adaptive average pooling: i0 inH, i1 inW, i2 outH, i3 outW ----------------------------------
+
+    private void adaptivePoolElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int ox = e % i3;
+            int oy = (e / i3) % i2;
+            int plane = e / (i3 * i2);
+            int y0 = oy * i0 / i2;
+            int y1 = ((oy + 1) * i0 + i2 - 1) / i2;
+            int x0 = ox * i1 / i3;
+            int x1 = ((ox + 1) * i1 + i3 - 1) / i3;
+            float inv = 1f / ((y1 - y0) * (x1 - x0));
+            float sum = 0f;
+            for (int y = y0; y < y1; y++) {
+                for (int x = x0; x < x1; x++) {
+                    sum += mem[o0 + (plane * i0 + y) * i1 + x];
+                }
+            }
+            mem[o1 + e] = sum * inv;
+        }
+    }
+
+    private void adaptivePoolBackwardElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int x = e % i1;
+            int y = (e / i1) % i0;
+            int plane = e / (i1 * i0);
+            float sum = 0f;
+            for (int oy = 0; oy < i2; oy++) {
+                int y0 = oy * i0 / i2;
+                int y1 = ((oy + 1) * i0 + i2 - 1) / i2;
+                if (y >= y0 && y < y1) {
+                    for (int ox = 0; ox < i3; ox++) {
+                        int x0 = ox * i1 / i3;
+                        int x1 = ((ox + 1) * i1 + i3 - 1) / i3;
+                        if (x >= x0 && x < x1) {
+                            float inv = 1f / ((y1 - y0) * (x1 - x0));
+                            sum += mem[o0 + (plane * i2 + oy) * i3 + ox] * inv;
+                        }
+                    }
+                }
+            }
+            mem[o1 + e] = sum;
+        }
+    }
+
+    // ---- batch normalisation: x [i0 batch, i1 channels, i2 spatial]; one work-group per channel -----
+
+    /** x at o0; mean at o1, biased variance at o2. */
+    private void bnStatisticsGroup() {
+        int c = getGroupId(0);
+        int lid = getLocalId(0);
+        int count = i0 * i2;
+        float acc = 0f;
+        for (int e = lid; e < count; e += group) {
+            acc += mem[o0 + ((e / i2) * i1 + c) * i2 + e % i2];
+        }
+        float mean = channelTreeSum(acc, 0) / count;
+        float sq = 0f;
+        for (int e = lid; e < count; e += group) {
+            float d = mem[o0 + ((e / i2) * i1 + c) * i2 + e % i2] - mean;
+            sq += d * d;
+        }
+        float variance = channelTreeSum(sq, 0) / count;
+        if (lid == 0) {
+            mem[o1 + c] = mean;
+            mem[o2 + c] = variance;
+        }
+    }
+
+    /**
+     * x at o0, dy at o1, mean at o2, invStd at o3; writes sum(dy) to o4 + 2c and sum(dy xhat) to
+     * o4 + 2c + 1.
+     */
+    private void bnBackwardSumsGroup() {
+        int c = getGroupId(0);
+        int lid = getLocalId(0);
+        int count = i0 * i2;
+        float m = mem[o2 + c];
+        float is = mem[o3 + c];
+        float sumDy = 0f;
+        float sumDyXhat = 0f;
+        for (int e = lid; e < count; e += group) {
+            int at = ((e / i2) * i1 + c) * i2 + e % i2;
+            float dy = mem[o1 + at];
+            sumDy += dy;
+            sumDyXhat += dy * (mem[o0 + at] - m) * is;
+        }
+        float totalDy = channelTreeSum(sumDy, 0);
+        float totalDyXhat = channelTreeSum(sumDyXhat, 0);
+        if (lid == 0) {
+            mem[o4 + 2 * c] = totalDy;
+            mem[o4 + 2 * c + 1] = totalDyXhat;
+        }
+    }
+
+    /**
+     * gx at o5 from x o0, dy o1, mean o2, invStd o3, sums o4, gamma at i4 (when i3 != 0); i5 training.
+     */
+    private void bnBackwardInputElement() {
+        int i = getGlobalId(0);
+        if (i < n) {
+            int c = (i / i2) % i1;
+            float count = i0 * i2;
+            float is = mem[o3 + c];
+            float k = (i3 != 0 ? mem[i4 + c] : 1f) * is;
+            float dy = mem[o1 + i];
+            float v = k * dy;
+            if (i5 != 0) {
+                float xhat = (mem[o0 + i] - mem[o2 + c]) * is;
+                v = k * (dy - mem[o4 + 2 * c] / count - xhat * mem[o4 + 2 * c + 1] / count);
+            }
+            mem[o5 + i] = v;
+        }
+    }
+}
