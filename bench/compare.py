@@ -124,6 +124,72 @@ def cc_rows(threads, quick):
     return rows
 
 
+def conv_rows(threads, quick):
+    """Each ResNet-20 convolution at batch 64, three passes, beside PyTorch (oneDNN)."""
+    peer = run_peer("torch_layers.py", ["--threads", threads])
+    torch = {(m.group(1), m.group(2)): float(m.group(3))
+             for m in re.finditer(r"torch conv (\S+) (\w+) us=([\d.]+)", peer)}
+    bn_torch = {(m.group(1), m.group(2)): float(m.group(3))
+                for m in re.finditer(r"torch bn (\S+) (\w+) us=([\d.]+)", peer)}
+    # run_jmh keys results by parameters only, so each benchmark method runs on its own.
+    rows = []
+    for method in ("forward", "backwardInput", "backwardWeight"):
+        res = run_jmh(f"Conv2dBench.{method}$", {}, threads, quick)
+        for key, (us, unit, err) in sorted(res.items(), key=lambda kv: kv[0]):
+            shape = dict(kv.split("=") for kv in key.split(","))["shape"]
+            t = torch[(shape, method)]
+            rows.append((f"conv {shape} {method}, batch 64 (us, lower is better)", f"{us:.0f} (±{err / us * 100:.0f}%)",
+                         f"{t:.0f}", f"{t / us:.2f}x"))
+    for method in ("forward", "forwardBackward"):
+        res = run_jmh(f"BatchNormBench.{method}$", {}, threads, quick)
+        for key, (us, unit, err) in sorted(res.items()):
+            shape = dict(kv.split("=") for kv in key.split(","))["shape"]
+            t = bn_torch[(shape, method)]
+            c, size = shape.split("x")
+            rows.append((f"batch norm [64, {c}, {size}, {size}] {method} (us, lower is better)",
+                         f"{us:.0f} (±{err / us * 100:.0f}%)", f"{t:.0f}", f"{t / us:.2f}x"))
+    return rows
+
+
+def inference_rows(depths, batch, threads, quick):
+    ours = run_jmh("ResNetInferenceBench", {"depth": ",".join(map(str, depths)), "batch": batch}, threads, quick)
+    rows = []
+    for d in depths:
+        peer = run_peer("torch_resnet_cifar.py", [d, batch, 10, threads])
+        torch_ips = float(re.search(r"infer batch=\d+: ([\d.]+) img/s", peer).group(1))
+        ms, unit, err = ours[f"batch={batch},depth={d}"]
+        ips = batch / (ms / 1000)
+        rows.append((f"resnet{d} inference, batch {batch} (images/s)", f"{ips:.1f} (±{err / ms * 100:.0f}%)",
+                     f"{torch_ips:.1f}", f"{ips / torch_ips:.2f}x"))
+    return rows
+
+
+def memory_rows(batch, threads):
+    """Peak memory of ResNet-20 training steps: the JVM's heap and RSS beside PyTorch's peak RSS."""
+    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
+           "-cp", JAR, "dev.panagrad.bench.TrainStepMemory", "20", str(batch), "5"]
+    print("$", " ".join(cmd), flush=True)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    ours = {k: float(v) for k, v in re.findall(r"(\w+)_MB=([\d.]+)", out)}
+    peer = run_peer("torch_resnet_cifar.py", [20, batch, 5, threads])
+    theirs = {k: float(v) for k, v in re.findall(r"(\w+)_MB=([\d.]+)", peer)}
+    return [
+        (f"resnet20 train step, batch {batch}: peak heap (MB; PyTorch: peak RSS less RSS after import)",
+         f"{ours['peak_heap']:.0f}", f"{theirs['peak_rss'] - theirs['rss_after_import']:.0f}", "n/a"),
+        (f"resnet20 train step, batch {batch}: process peak RSS (MB)", f"{ours['peak_rss']:.0f}",
+         f"{theirs['peak_rss']:.0f}", f"{theirs['peak_rss'] / ours['peak_rss']:.2f}x"),
+        (f"resnet20 train step, batch {batch}: allocated per step / live heap (MB)",
+         f"{ours['allocated_per_step']:.0f} / {ours['live_heap']:.0f}", "n/a", "n/a"),
+    ]
+
+
+def profile_table(threads):
+    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
+           "-cp", JAR, "dev.panagrad.bench.ProfileTrainStep", "20", "64", "10"]
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
 def opencl_device():
     """The device the opencl backend would choose, as 'CPU name' or 'GPU name', from OpenClDevices."""
     out = subprocess.run([java(), "--enable-native-access=ALL-UNNAMED", "-cp", JAR,
@@ -163,8 +229,9 @@ def main():
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,resnet,loader,cc",
-                    help="comma-separated: gemm, resnet, loader, cc, opencl (the OpenCL backend's GEMM and ResNet-20 step)")
+    ap.add_argument("--only", default="gemm,resnet,inference,layers,memory,profile,loader,cc",
+                    help="comma-separated: gemm, resnet, inference, layers (convolutions and batch norm), memory, "
+                         "profile, loader, cc, opencl (the OpenCL backend's GEMM and ResNet-20 step)")
     ap.add_argument("--depths", default="20,56")
     a = ap.parse_args()
     if not os.path.exists(JAR):
@@ -176,6 +243,12 @@ def main():
         rows += gemm_rows(sizes, a.threads, a.quick)
     if "resnet" in only:
         rows += resnet_rows([int(d) for d in a.depths.split(",")], 64, a.threads, a.quick)
+    if "inference" in only:
+        rows += inference_rows([int(d) for d in a.depths.split(",")], 64, a.threads, a.quick)
+    if "layers" in only:
+        rows += conv_rows(a.threads, a.quick)
+    if "memory" in only:
+        rows += memory_rows(64, a.threads)
     if "loader" in only:
         rows += loader_rows(a.threads, a.quick)
     if "cc" in only:
@@ -186,6 +259,8 @@ def main():
     table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Ratio > 1 means Panagrad is faster.",
              "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]
     table += [f"| {w} | {o} | {t} | {r} |" for w, o, t, r in rows]
+    if "profile" in only:
+        table += ["", "Op profile of the resnet20 training step (`ProfileTrainStep`):", "", profile_table(a.threads)]
     block = "\n".join(table) + "\n"
     print(block)
     header = "# Benchmark results\n\nLatest first. Produced by `python3 bench/compare.py`.\n\n"

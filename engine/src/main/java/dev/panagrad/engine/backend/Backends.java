@@ -30,7 +30,8 @@ public final class Backends {
         if (b == null) {
             synchronized (Backends.class) {
                 if (current == null) {
-                    current = create(System.getProperty("panagrad.backend", "simd"));
+                    current = dev.panagrad.engine.profile.OpProfiler.profiledIfRequested(
+                            create(System.getProperty("panagrad.backend", "simd")));
                 }
                 b = current;
             }
@@ -40,7 +41,7 @@ public final class Backends {
 
     /** Makes the named backend current and returns it. */
     public static Backend use(String name) {
-        Backend b = create(name);
+        Backend b = dev.panagrad.engine.profile.OpProfiler.profiledIfRequested(create(name));
         current = b;
         return b;
     }

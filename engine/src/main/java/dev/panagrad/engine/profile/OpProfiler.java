@@ -1,0 +1,154 @@
+package dev.panagrad.engine.profile;
+
+import dev.panagrad.engine.backend.Backend;
+import dev.panagrad.engine.backend.Backends;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where the time goes: while a profiler is active, every kernel call on the current backend is timed
+ * and counted by kernel (binary ops by operator, convolutions by pass and kernel size), with the
+ * floating-point operations of GEMMs and convolutions. The rest of the wall time, "outside kernels", is
+ * autodiff bookkeeping, allocation and the caller's own work.
+ *
+ * <pre>{@code
+ * try (OpProfiler p = OpProfiler.start()) {
+ *     step();                         // warm-up steps first, then p.reset() to measure a steady one
+ *     System.out.println(p.table());
+ * }
+ * }</pre>
+ *
+ * {@code -Dpanagrad.profile=true} profiles a whole program instead and prints the table at exit.
+ * Times come from {@link System#nanoTime()}; {@link #timerResolutionNanos()} says how fine it is.
+ * Profile one thread at a time.
+ */
+public final class OpProfiler implements AutoCloseable {
+    private static final long RESOLUTION = measureResolution();
+    private static OpProfiler atExit;
+
+    private final Map<String, Stat> stats = new HashMap<>();
+    private final Backend previous;
+    private long startNanos;
+
+    private static final class Stat {
+        long calls;
+        long nanos;
+        double flops;
+    }
+
+    /** One line of the table: a kernel, its calls, total time and floating-point operations. */
+    public record Row(String op, long calls, long nanos, double flops) {
+        /** Billions of floating-point operations per second, or NaN for kernels that do not count them. */
+        public double gflops() {
+            return flops > 0 ? flops / nanos : Double.NaN;
+        }
+    }
+
+    private OpProfiler(Backend previous) {
+        this.previous = previous;
+        this.startNanos = System.nanoTime();
+    }
+
+    /** Starts profiling the current backend; {@link #close()} puts it back. */
+    public static OpProfiler start() {
+        Backend current = Backends.current();
+        OpProfiler p = new OpProfiler(current);
+        Backends.use(new ProfilingBackend(current, p));
+        return p;
+    }
+
+    /**
+     * {@code backend} itself, or, when {@code -Dpanagrad.profile=true}, that backend profiled for the rest
+     * of the run with the table printed to standard error at exit.
+     */
+    public static Backend profiledIfRequested(Backend backend) {
+        if (!Boolean.getBoolean("panagrad.profile") || backend instanceof ProfilingBackend) {
+            return backend;
+        }
+        synchronized (OpProfiler.class) {
+            if (atExit == null) {
+                OpProfiler p = new OpProfiler(backend);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print(p.table())));
+                atExit = p;
+            }
+            return new ProfilingBackend(backend, atExit);
+        }
+    }
+
+    synchronized void record(String op, long nanos, double flops) {
+        Stat s = stats.computeIfAbsent(op, k -> new Stat());
+        s.calls++;
+        s.nanos += nanos;
+        s.flops += flops;
+    }
+
+    /** Forgets what was recorded and restarts the wall clock (after warm-up, for instance). */
+    public synchronized void reset() {
+        stats.clear();
+        startNanos = System.nanoTime();
+    }
+
+    /** The kernels recorded so far, the most time first. */
+    public synchronized List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        stats.forEach((op, s) -> rows.add(new Row(op, s.calls, s.nanos, s.flops)));
+        rows.sort(Comparator.comparingLong(Row::nanos).reversed().thenComparing(Row::op));
+        return rows;
+    }
+
+    /** Wall time since the start or the last {@link #reset()}. */
+    public synchronized long wallNanos() {
+        return System.nanoTime() - startNanos;
+    }
+
+    /** The smallest step of the timer, measured at start-up. */
+    public static long timerResolutionNanos() {
+        return RESOLUTION;
+    }
+
+    /** A Markdown table: kernel, calls, total ms, share of the wall time, mean us per call, GFLOPS. */
+    public String table() {
+        List<Row> rows = rows();
+        long wall = wallNanos();
+        long inKernels = 0;
+        for (Row r : rows) {
+            inKernels += r.nanos();
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Op profile: %.1f ms wall, %.1f ms in kernels, timer resolution %d ns%n%n",
+                wall / 1e6, inKernels / 1e6, RESOLUTION));
+        sb.append("| kernel | calls | total ms | % wall | us/call | GFLOPS |\n|---|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.1f | %s |%n", r.op(), r.calls(),
+                    r.nanos() / 1e6, 100.0 * r.nanos() / wall, r.nanos() / 1e3 / r.calls(),
+                    Double.isNaN(r.gflops()) ? "" : String.format(Locale.ROOT, "%.1f", r.gflops())));
+        }
+        long outside = Math.max(0, wall - inKernels);
+        sb.append(String.format(Locale.ROOT, "| outside kernels (autodiff, allocation, caller) | | %.2f | %.1f | | |%n",
+                outside / 1e6, 100.0 * outside / wall));
+        return sb.toString();
+    }
+
+    /** Stops profiling: the backend that was current at {@link #start()} is current again. */
+    @Override
+    public void close() {
+        Backends.use(previous);
+    }
+
+    private static long measureResolution() {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 1000; i++) {
+            long a = System.nanoTime();
+            long b;
+            do {
+                b = System.nanoTime();
+            } while (b == a);
+            best = Math.min(best, b - a);
+        }
+        return best;
+    }
+}
