@@ -166,7 +166,7 @@ def inference_rows(depths, batch, threads, quick):
 
 def memory_rows(batch, threads):
     """Peak memory of ResNet-20 training steps: the JVM's heap and RSS beside PyTorch's peak RSS."""
-    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
+    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
            "-cp", JAR, "dev.panagrad.bench.TrainStepMemory", "20", str(batch), "5"]
     print("$", " ".join(cmd), flush=True)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -184,7 +184,7 @@ def memory_rows(batch, threads):
 
 
 def profile_table(threads):
-    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
+    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
            "-cp", JAR, "dev.panagrad.bench.ProfileTrainStep", "20", "64", "10"]
     print("$", " ".join(cmd), flush=True)
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "-XX:+UseParallelGC"})
+    "-XX:+UseG1GC"})
 public class BatchNormBench {
     /** channels x size: [64, 16, 32, 32], [64, 32, 16, 16], [64, 64, 8, 8]. */
     @Param({"16x32", "32x16", "64x8"})

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "-XX:+UseParallelGC"})
+    "-XX:+UseG1GC"})
 public class Conv2dBench {
     @Param({"c3-16-32s1", "c16-16-32s1", "c16-32-32s2", "p16-32-32s2", "c32-32-16s1", "c32-64-16s2", "p32-64-16s2",
         "c64-64-8s1"})

@@ -13,7 +13,7 @@ import dev.panagrad.nn.optim.Sgd;
 
 /**
  * Prints the op profile of CIFAR ResNet training steps (the step of {@link ResNetTrainStepBench}) after
- * warm-up: {@code java --add-modules=jdk.incubator.vector -XX:+UseParallelGC -cp bench/target/benchmarks.jar
+ * warm-up: {@code java --add-modules=jdk.incubator.vector -XX:+UseG1GC -cp bench/target/benchmarks.jar
  * dev.panagrad.bench.ProfileTrainStep [depth=20] [batch=64] [steps=10]}.
  */
 public final class ProfileTrainStep {

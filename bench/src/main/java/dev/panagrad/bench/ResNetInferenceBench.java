@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "-Xmx8g", "-XX:+UseParallelGC"})
+    "-Xmx8g", "-XX:+UseG1GC"})
 public class ResNetInferenceBench {
     @Param({"20", "56"})
     public int depth;

@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 6, time = 5)
 @Measurement(iterations = 5, time = 4)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "-Xmx8g", "-XX:+UseParallelGC"})
+    "-Xmx8g", "-XX:+UseG1GC"})
 public class ResNetTrainStepBench {
     @Param({"20", "56"})
     public int depth;

@@ -20,7 +20,7 @@ import java.util.Locale;
  * (bench/peer/torch_resnet_cifar.py prints it): after warm-up, over {@code steps} steps, the peak of the
  * Java heap (sum of the heap pools' peaks), the bytes allocated per step, the live heap after a full GC,
  * and the process's peak resident set. Run it as the benchmarks run (ParallelGC):
- * {@code java --add-modules=jdk.incubator.vector -XX:+UseParallelGC -Xmx8g -cp bench/target/benchmarks.jar
+ * {@code java --add-modules=jdk.incubator.vector -XX:+UseG1GC -Xmx8g -cp bench/target/benchmarks.jar
  * dev.panagrad.bench.TrainStepMemory [depth=20] [batch=64] [steps=5]}.
  */
 public final class TrainStepMemory {
