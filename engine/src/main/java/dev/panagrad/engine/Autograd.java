@@ -42,6 +42,10 @@ public final class Autograd {
 
         /** Attaches the op to {@code output} when a gradient may flow, and returns {@code output}. */
         public Tensor result(Tensor output, BackwardFunction backward) {
+            boolean anomaly = Anomaly.isEnabled();
+            if (anomaly) {
+                Anomaly.checkOutput(name, inputs, output);
+            }
             if (!Grad.isEnabled()) {
                 return output;
             }
@@ -50,7 +54,8 @@ public final class Autograd {
                 any |= t.requiresGrad();
             }
             if (any) {
-                output.attach(new Node(name, inputs, output.shape(), saved, backward));
+                output.attach(new Node(name, inputs, output.shape(), saved, backward,
+                        anomaly ? Anomaly.callSite() : null));
             }
             return output;
         }

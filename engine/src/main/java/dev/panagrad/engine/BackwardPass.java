@@ -38,6 +38,13 @@ final class BackwardPass {
                 if (!retainGraph) {
                     node.free();
                 }
+                if (Anomaly.isEnabled()) {
+                    for (int i = 0; i < grads.length; i++) {
+                        if (grads[i] != null) {
+                            Anomaly.checkGradient(node, i, grads[i]);
+                        }
+                    }
+                }
                 for (int i = 0; i < node.inputCount(); i++) {
                     Tensor input = node.input(i);
                     if (grads[i] == null || !input.requiresGrad()) {

@@ -17,10 +17,11 @@ public final class Node {
     private final Shape outputShape;
     private final Tensor[] saved;
     private final int[] savedVersions;
+    private final String callSite;
     private BackwardFunction backward;
     private Tensor retainedOutput;
 
-    Node(String op, Tensor[] inputs, Shape outputShape, Tensor[] saved, BackwardFunction backward) {
+    Node(String op, Tensor[] inputs, Shape outputShape, Tensor[] saved, BackwardFunction backward, String callSite) {
         this.op = op;
         this.inputs = inputs;
         this.outputShape = outputShape;
@@ -30,6 +31,12 @@ public final class Node {
             savedVersions[i] = saved[i].storage().version();
         }
         this.backward = backward;
+        this.callSite = callSite;
+    }
+
+    /** Where the op was called from, recorded in anomaly mode ({@link Anomaly}); null otherwise. */
+    public String callSite() {
+        return callSite;
     }
 
     /** The op's name, as in error messages ({@code "matmul"}, {@code "add"}, ...). */

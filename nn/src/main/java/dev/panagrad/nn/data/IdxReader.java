@@ -81,6 +81,9 @@ public final class IdxReader {
             return new IdxArray(dims, data);
         } catch (ZipException e) {
             throw new DatasetFormatException(file, 0, "corrupt gzip data: " + e.getMessage());
+        } catch (EOFException e) {
+            // The inflater ran out of compressed input: a truncated .gz file (raw files end in our checks).
+            throw new DatasetFormatException(file, fileSize, "gzip data ends early (truncated file): " + e.getMessage());
         }
     }
 

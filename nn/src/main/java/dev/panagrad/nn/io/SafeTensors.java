@@ -95,6 +95,7 @@ public final class SafeTensors {
     static void writeAtomically(Path file, ByteBuffer... parts) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        removeStaleTemporaries(dir, file.getFileName().toString());
         Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -121,6 +122,18 @@ public final class SafeTensors {
     }
 
     /**
+     * Deletes temporary files of an earlier write of {@code name} that never reached its rename (the
+     * process was killed): one writer per file is assumed, so none of them is in use.
+     */
+    private static void removeStaleTemporaries(Path dir, String name) throws IOException {
+        try (var stale = Files.newDirectoryStream(dir, "." + name + ".*.tmp")) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
      * Reads and validates a file.
      *
      * @throws CheckpointFormatException naming the file and offset of the first problem found
@@ -143,7 +156,12 @@ public final class SafeTensors {
             }
             ByteBuffer headBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headBuf, 8);
-            String json = StandardCharsets.UTF_8.newDecoder().decode(headBuf.flip()).toString();
+            String json;
+            try {
+                json = StandardCharsets.UTF_8.newDecoder().decode(headBuf.flip()).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new CheckpointFormatException(file, 8, "header is not valid UTF-8 text");
+            }
             Map<String, Object> header;
             try {
                 header = Json.parseObject(json);

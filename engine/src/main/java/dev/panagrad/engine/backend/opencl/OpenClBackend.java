@@ -636,8 +636,7 @@ public final class OpenClBackend implements Backend {
         if (blocksX * blocksY < wanted && k >= 512) {
             slices = Math.min((wanted + blocksX * blocksY - 1) / (blocksX * blocksY), k / 256);
         }
-        int chunk = (k + slices - 1) / slices;
-        chunk = (chunk + tile - 1) / tile * tile;
+        int chunk = Math.max(tile, ((k + slices - 1) / slices + tile - 1) / tile * tile);
         slices = Math.max(1, (k + chunk - 1) / chunk);
         kernel.o0 = a;
         kernel.o1 = b;
