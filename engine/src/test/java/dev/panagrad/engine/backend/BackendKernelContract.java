@@ -335,7 +335,12 @@ public abstract class BackendKernelContract {
                 new ConvGeometry(2, 16, 8, 8, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1),
                 // small planes: one GEMM over the whole batch for the weight gradient
                 new ConvGeometry(5, 6, 7, 7, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-                new ConvGeometry(4, 8, 8, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 2));
+                new ConvGeometry(4, 8, 8, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+                // vectors across output channels: strided, small planes, rows that end mid-tile, groups
+                new ConvGeometry(3, 5, 11, 13, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+                new ConvGeometry(2, 34, 9, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvGeometry(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+                new ConvGeometry(2, 6, 10, 9, 40, 3, 2, 2, 3, 2, 1, 2, 1, 1));
     }
 
     @ParameterizedTest

@@ -32,6 +32,10 @@ final class SimdConvolution {
     }
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
+        if (ChannelConvolution.suits(g)) {
+            ChannelConvolution.forward(g, x, w, bias, out);
+            return;
+        }
         if (DirectConvolution.supports(g) && !g.isPointwise()) {
             DirectConvolution.forward(g, x, w, bias, out);
             return;
@@ -62,6 +66,10 @@ final class SimdConvolution {
     }
 
     static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
+        if (ChannelConvolution.suitsInputGradient(g)) {
+            ChannelConvolution.backwardInput(g, gy, w, gx);
+            return;
+        }
         if (DirectConvolution.supportsInputGradient(g) && !g.isPointwise()) {
             DirectConvolution.backwardInput(g, gy, w, gx);
             return;
