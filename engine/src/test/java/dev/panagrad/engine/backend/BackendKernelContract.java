@@ -340,7 +340,8 @@ public abstract class BackendKernelContract {
                 new ConvGeometry(3, 5, 11, 13, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1),
                 new ConvGeometry(2, 34, 9, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvGeometry(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2),
-                new ConvGeometry(2, 6, 10, 9, 40, 3, 2, 2, 3, 2, 1, 2, 1, 1));
+                new ConvGeometry(2, 6, 10, 9, 40, 3, 2, 2, 3, 2, 1, 2, 1, 1),
+                new ConvGeometry(3, 3, 12, 11, 33, 5, 5, 2, 2, 2, 2, 1, 1, 1));
     }
 
     @ParameterizedTest
