@@ -36,7 +36,7 @@ final class ChannelConvolution {
      * 32 -> 32, 2.04 against 2.13; with 16 output channels half of each tile would be padding, so no.
      */
     static boolean suits(ConvGeometry g) {
-        return !g.isPointwise() && g.groupOutChannels() >= CO
+        return g.kernelH() * g.kernelW() > 1 && g.groupOutChannels() >= CO
                 && (g.strideH() > 1 || g.strideW() > 1 || g.outH() * g.outW() <= 256);
     }
 
@@ -144,12 +144,13 @@ final class ChannelConvolution {
     private static final int T = 9;
 
     /**
-     * Whether {@link #backwardWeight} is the better weight gradient: the same shapes as {@link #suits}.
+     * Whether {@link #backwardWeight} is the better weight gradient: the shapes of {@link #suits} with at
+     * least 6 taps.
      * Measured at batch 64: 3 x 3 stride 2, 16 -> 32 channels 1.61 ms against 2.57, 32 -> 64 1.31 against
      * 2.97; stride 1, 32 -> 32 on 16 x 16 2.04 against 2.46, 64 -> 64 on 8 x 8 2.18 against 3.74.
      */
     static boolean suitsWeightGradient(ConvGeometry g) {
-        return suits(g);
+        return suits(g) && g.kernelH() * g.kernelW() >= T * 2 / 3; // tiles of 9 taps: little left idle
     }
 
     /**
