@@ -25,6 +25,7 @@ final class ChannelConvolution {
     /** Output positions per tile. */
     private static final int R = 8;
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> WEIGHT_BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private ChannelConvolution() {
     }
@@ -186,14 +187,18 @@ final class ChannelConvolution {
         int weights = g.outChannels() * k;
         float[] partial = new float[chunks * weights];
         dev.panagrad.engine.Parallel.Range body = (c0, c1) -> {
-            float[] tile = new float[T * CO];
+            float[][] buf = WEIGHT_BUFFERS.get();
+            float[] tile = buffer(buf, 2, T * CO);
             for (int chunk = c0; chunk < c1; chunk++) {
                 int from = (int) ((long) g.batch() * chunk / chunks);
                 int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 int images = to - from;
                 int padded = images * imageStride + R * g.strideW() + g.kernelW() * g.dilationW() + wp;
-                float[] xpad = new float[padded];
-                float[] gyt = new float[images * positions * ogPad];
+                float[] xpad = buffer(buf, 0, padded);
+                // zeros past the last image: reads of the last positions' taps may reach there
+                java.util.Arrays.fill(xpad, images * imageStride, padded, 0f);
+                // Lanes of channels past og hold stale values; they only reach tile lanes that are not stored.
+                float[] gyt = buffer(buf, 1, images * positions * ogPad);
                 for (int grp = 0; grp < g.groups(); grp++) {
                     for (int i = 0; i < images; i++) {
                         int n = from + i;

@@ -11,12 +11,15 @@ final class Lanes {
     private Lanes() {
     }
 
-    /** lane 0 + lane 1 + ... + lane L-1, in that order. */
+    /**
+     * lane 0 + lane 1 + ... + lane L-1, in that order. Lanes are read one by one rather than through
+     * {@code toArray()}, whose array C2 does not always eliminate (a ResNet-20 step allocated tens of
+     * MB of them).
+     */
     static float sum(FloatVector v) {
-        float[] lanes = v.toArray();
         float s = 0f;
-        for (float x : lanes) {
-            s += x;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
         }
         return s;
     }
