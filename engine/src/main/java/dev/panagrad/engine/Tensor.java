@@ -461,6 +461,14 @@ public final class Tensor {
         return Pointwise.relu(this);
     }
 
+    /**
+     * {@code max(this, 0)} written over this tensor's storage ({@code torch.relu_}); returns the result, a
+     * tensor on the same storage that records the op. Not for leaves that require grad.
+     */
+    public Tensor reluInPlace() {
+        return Pointwise.reluInPlace(this);
+    }
+
     /** Logistic sigmoid. */
     public Tensor sigmoid() {
         return Pointwise.sigmoid(this);

@@ -100,7 +100,7 @@ class ModuleTest {
 
     @Test
     void printsATreeLikePyTorch() {
-        String expected = ((String) TorchReference.get("printed", "resnet8")).replace("ReLU(inplace=True)", "ReLU()");
+        String expected = (String) TorchReference.get("printed", "resnet8");
         ResNet model = ResNets.create("resnet8", 10, rng);
         assertThat(model.toString()).isEqualTo(expected);
     }

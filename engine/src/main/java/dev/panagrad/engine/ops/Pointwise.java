@@ -62,6 +62,29 @@ public final class Pointwise {
         return map("clamp", UnaryOp.CLAMP, min, max, x);
     }
 
+    /**
+     * {@code max(x, 0)} written over x's storage, as {@code torch.relu_}: no new activation is allocated.
+     * Returns a tensor on the same storage that carries the op in the graph; x's version advances, so an
+     * op that saved x for its backward reports the change there. The usual place is right after an op
+     * that does not keep its output (batch norm, addition), as in PyTorch's ResNets.
+     */
+    public static Tensor reluInPlace(Tensor x) {
+        if (x.isLeaf() && x.requiresGrad() && dev.panagrad.engine.Grad.isEnabled()) {
+            throw new IllegalStateException("relu_: in-place change of a leaf tensor of shape " + x.shape()
+                    + " that requires grad");
+        }
+        Backends.current().unary(UnaryOp.RELU, 0f, 0f, x.storage(), x.storage(), x.numel());
+        x.storage().bumpVersion();
+        Tensor y = Tensor.fromStorage(x.storage(), x.shape());
+        return Autograd.op("relu_", x).saves(y).result(y, (g, needs) -> {
+            Tensor gx = Tensor.zeros(x.shape());
+            // RELU's derivative reads only the output, which is what the storage holds.
+            Backends.current().unaryBackward(UnaryOp.RELU, 0f, 0f, y.storage(), y.storage(), g.storage(), gx.storage(),
+                    x.numel());
+            return new Tensor[] {gx};
+        });
+    }
+
     /** y = op(x); dx = op.grad(x, y, dy). */
     private static Tensor map(String name, UnaryOp op, float p, float q, Tensor x) {
         Backend be = Backends.current();

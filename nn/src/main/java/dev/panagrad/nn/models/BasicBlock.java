@@ -27,7 +27,7 @@ public final class BasicBlock extends Module {
     public BasicBlock(int inPlanes, int planes, int stride, Rng rng) {
         conv1 = registerModule("conv1", ResNet.conv(inPlanes, planes, 3, stride, 1, rng));
         bn1 = registerModule("bn1", new BatchNorm2d(planes));
-        relu = registerModule("relu", new ReLU());
+        relu = registerModule("relu", new ReLU(true));
         conv2 = registerModule("conv2", ResNet.conv(planes, planes, 3, 1, 1, rng));
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
         downsample = stride != 1 || inPlanes != planes * EXPANSION

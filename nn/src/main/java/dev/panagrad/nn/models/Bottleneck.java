@@ -32,7 +32,7 @@ public final class Bottleneck extends Module {
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
         conv3 = registerModule("conv3", ResNet.conv(planes, planes * EXPANSION, 1, 1, 0, rng));
         bn3 = registerModule("bn3", new BatchNorm2d(planes * EXPANSION));
-        relu = registerModule("relu", new ReLU());
+        relu = registerModule("relu", new ReLU(true));
         downsample = stride != 1 || inPlanes != planes * EXPANSION
                 ? registerModule("downsample", new Sequential(ResNet.conv(inPlanes, planes * EXPANSION, 1, stride, 0, rng),
                         new BatchNorm2d(planes * EXPANSION)))

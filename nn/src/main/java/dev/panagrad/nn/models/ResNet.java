@@ -52,7 +52,7 @@ public final class ResNet extends Module {
         conv1 = registerModule("conv1", imagenetStem ? conv(inChannels, widths[0], 7, 2, 3, rng)
                 : conv(inChannels, widths[0], 3, 1, 1, rng));
         bn1 = registerModule("bn1", new BatchNorm2d(widths[0]));
-        relu = registerModule("relu", new ReLU());
+        relu = registerModule("relu", new ReLU(true));
         maxpool = imagenetStem ? registerModule("maxpool", new MaxPool2d(3, 2, 1)) : null;
         int inPlanes = widths[0];
         for (int s = 0; s < blocks.length; s++) {
