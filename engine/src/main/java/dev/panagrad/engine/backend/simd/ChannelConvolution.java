@@ -25,6 +25,7 @@ final class ChannelConvolution {
     /** Output positions per tile. */
     private static final int R = 8;
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> WEIGHT_BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private ChannelConvolution() {
@@ -95,9 +96,9 @@ final class ChannelConvolution {
                     for (int ox0 = 0; ox0 < ow; ox0 += R) {
                         int base = rowBase + ox0 * g.strideW();
                         if (g.strideW() == 1) {
-                            micro1(k, wg, wOff, xpad, taps, base, tile);
+                            micro1(0, k, wg, wOff, xpad, taps, base, tile);
                         } else {
-                            micro(k, wg, wOff, xpad, taps, base, g.strideW(), tile);
+                            micro(0, k, wg, wOff, xpad, taps, base, g.strideW(), tile);
                         }
                         int positions = Math.min(R, ow - ox0);
                         for (int j = 0; j < channels; j++) {
@@ -183,12 +184,22 @@ final class ChannelConvolution {
             int tap = Math.min(t, kk - 1); // slots past the kernel repeat its last tap and are not stored
             tapOff[t] = (tap / g.kernelW()) * g.dilationH() * wp + (tap % g.kernelW()) * g.dilationW();
         }
+        boolean square3 = g.kernelH() == 3 && g.kernelW() == 3 && g.dilationH() == 1 && g.dilationW() == 1;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
         int weights = g.outChannels() * k;
-        float[] partial = new float[chunks * weights];
+        // Every entry is written by exactly one tile, so the caller's buffer is reused without clearing.
+        float[] partial = buffer(PARTIALS.get(), 0, chunks * weights);
         dev.panagrad.engine.Parallel.Range body = (c0, c1) -> {
             float[][] buf = WEIGHT_BUFFERS.get();
             float[] tile = buffer(buf, 2, T * CO);
+            // One flat loop over the chunk's positions: rows of a small plane are too short to be loops.
+            int[] at = new int[((g.batch() + chunks - 1) / chunks) * positions];
+            for (int q = 0; q < at.length; q++) {
+                int i = q / positions;
+                int oy = q % positions / ow;
+                int ox = q % ow;
+                at[q] = i * imageStride + oy * g.strideH() * wp + ox * g.strideW();
+            }
             for (int chunk = c0; chunk < c1; chunk++) {
                 int from = (int) ((long) g.batch() * chunk / chunks);
                 int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
@@ -217,8 +228,13 @@ final class ChannelConvolution {
                         int channels = Math.min(CO, og - block * CO);
                         for (int c = 0; c < cg; c++) {
                             for (int tg = 0; tg < groups; tg++) {
-                                weightTile(g, images, imageStride, c * plane, wp, ow, oh, gyt, block * CO, ogPad, xpad,
-                                        tapOff, tg * T, tile);
+                                if (square3) {
+                                    weightTile3x3(images * positions, at, c * plane, gyt, block * CO, ogPad, xpad, wp,
+                                            tile);
+                                } else {
+                                    weightTile(images * positions, at, c * plane, gyt, block * CO, ogPad, xpad, tapOff,
+                                            tg * T, tile);
+                                }
                                 int taps = Math.min(T, kk - tg * T);
                                 for (int j = 0; j < channels; j++) {
                                     int row = wBase + (block * CO + j) * k + c * kk + tg * T;
@@ -254,8 +270,8 @@ final class ChannelConvolution {
      * tile[t][j] = sum over the chunk's images and positions of gyt[image, q][o0 + j] xpad[image, c,
      * tap t0 + t at q], for 2 vectors of channels and 9 taps. Written out: see {@link #micro1}.
      */
-    private static void weightTile(ConvGeometry g, int images, int imageStride, int cOff, int wp, int ow, int oh,
-                                   float[] gyt, int o0, int ogPad, float[] xp, int[] tapOff, int t0, float[] tile) {
+    private static void weightTile(int count, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
+                                   int[] tapOff, int t0, float[] tile) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
@@ -274,44 +290,106 @@ final class ChannelConvolution {
         int d6 = tapOff[t0 + 6];
         int d7 = tapOff[t0 + 7];
         int d8 = tapOff[t0 + 8];
-        int sh = g.strideH();
-        int sw = g.strideW();
-        int gi = o0;
-        for (int i = 0; i < images; i++) {
-            for (int oy = 0; oy < oh; oy++) {
-                int xi = i * imageStride + cOff + oy * sh * wp;
-                for (int ox = 0; ox < ow; ox++, xi += sw, gi += ogPad) {
-                    FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
-                    FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
-                    FloatVector v = FloatVector.broadcast(S, xp[xi + d0]);
-                    a00 = v.fma(g0, a00);
-                    a01 = v.fma(g1, a01);
-                    v = FloatVector.broadcast(S, xp[xi + d1]);
-                    a10 = v.fma(g0, a10);
-                    a11 = v.fma(g1, a11);
-                    v = FloatVector.broadcast(S, xp[xi + d2]);
-                    a20 = v.fma(g0, a20);
-                    a21 = v.fma(g1, a21);
-                    v = FloatVector.broadcast(S, xp[xi + d3]);
-                    a30 = v.fma(g0, a30);
-                    a31 = v.fma(g1, a31);
-                    v = FloatVector.broadcast(S, xp[xi + d4]);
-                    a40 = v.fma(g0, a40);
-                    a41 = v.fma(g1, a41);
-                    v = FloatVector.broadcast(S, xp[xi + d5]);
-                    a50 = v.fma(g0, a50);
-                    a51 = v.fma(g1, a51);
-                    v = FloatVector.broadcast(S, xp[xi + d6]);
-                    a60 = v.fma(g0, a60);
-                    a61 = v.fma(g1, a61);
-                    v = FloatVector.broadcast(S, xp[xi + d7]);
-                    a70 = v.fma(g0, a70);
-                    a71 = v.fma(g1, a71);
-                    v = FloatVector.broadcast(S, xp[xi + d8]);
-                    a80 = v.fma(g0, a80);
-                    a81 = v.fma(g1, a81);
-                }
-            }
+        for (int q = 0, gi = o0; q < count; q++, gi += ogPad) {
+            int xi = cOff + at[q];
+            FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
+            FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
+            FloatVector v = FloatVector.broadcast(S, xp[xi + d0]);
+            a00 = v.fma(g0, a00);
+            a01 = v.fma(g1, a01);
+            v = FloatVector.broadcast(S, xp[xi + d1]);
+            a10 = v.fma(g0, a10);
+            a11 = v.fma(g1, a11);
+            v = FloatVector.broadcast(S, xp[xi + d2]);
+            a20 = v.fma(g0, a20);
+            a21 = v.fma(g1, a21);
+            v = FloatVector.broadcast(S, xp[xi + d3]);
+            a30 = v.fma(g0, a30);
+            a31 = v.fma(g1, a31);
+            v = FloatVector.broadcast(S, xp[xi + d4]);
+            a40 = v.fma(g0, a40);
+            a41 = v.fma(g1, a41);
+            v = FloatVector.broadcast(S, xp[xi + d5]);
+            a50 = v.fma(g0, a50);
+            a51 = v.fma(g1, a51);
+            v = FloatVector.broadcast(S, xp[xi + d6]);
+            a60 = v.fma(g0, a60);
+            a61 = v.fma(g1, a61);
+            v = FloatVector.broadcast(S, xp[xi + d7]);
+            a70 = v.fma(g0, a70);
+            a71 = v.fma(g1, a71);
+            v = FloatVector.broadcast(S, xp[xi + d8]);
+            a80 = v.fma(g0, a80);
+            a81 = v.fma(g1, a81);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        a20.intoArray(tile, 2 * CO);
+        a21.intoArray(tile, 2 * CO + L);
+        a30.intoArray(tile, 3 * CO);
+        a31.intoArray(tile, 3 * CO + L);
+        a40.intoArray(tile, 4 * CO);
+        a41.intoArray(tile, 4 * CO + L);
+        a50.intoArray(tile, 5 * CO);
+        a51.intoArray(tile, 5 * CO + L);
+        a60.intoArray(tile, 6 * CO);
+        a61.intoArray(tile, 6 * CO + L);
+        a70.intoArray(tile, 7 * CO);
+        a71.intoArray(tile, 7 * CO + L);
+        a80.intoArray(tile, 8 * CO);
+        a81.intoArray(tile, 8 * CO + L);
+    }
+
+    /**
+     * {@link #weightTile} for the 9 taps of a 3 x 3 kernel, dilation 1: offsets from three row starts, so
+     * the JIT checks array bounds once per row rather than once per tap.
+     */
+    private static void weightTile3x3(int count, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
+                                      int wp, float[] tile) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
+        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
+        FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
+        FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
+        FloatVector a80 = FloatVector.zero(S), a81 = FloatVector.zero(S);
+        for (int q = 0, gi = o0; q < count; q++, gi += ogPad) {
+            int xi = cOff + at[q];
+            int xj = xi + wp;
+            int xk = xj + wp;
+            FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
+            FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
+            FloatVector v = FloatVector.broadcast(S, xp[xi]);
+            a00 = v.fma(g0, a00);
+            a01 = v.fma(g1, a01);
+            v = FloatVector.broadcast(S, xp[xi + 1]);
+            a10 = v.fma(g0, a10);
+            a11 = v.fma(g1, a11);
+            v = FloatVector.broadcast(S, xp[xi + 2]);
+            a20 = v.fma(g0, a20);
+            a21 = v.fma(g1, a21);
+            v = FloatVector.broadcast(S, xp[xj]);
+            a30 = v.fma(g0, a30);
+            a31 = v.fma(g1, a31);
+            v = FloatVector.broadcast(S, xp[xj + 1]);
+            a40 = v.fma(g0, a40);
+            a41 = v.fma(g1, a41);
+            v = FloatVector.broadcast(S, xp[xj + 2]);
+            a50 = v.fma(g0, a50);
+            a51 = v.fma(g1, a51);
+            v = FloatVector.broadcast(S, xp[xk]);
+            a60 = v.fma(g0, a60);
+            a61 = v.fma(g1, a61);
+            v = FloatVector.broadcast(S, xp[xk + 1]);
+            a70 = v.fma(g0, a70);
+            a71 = v.fma(g1, a71);
+            v = FloatVector.broadcast(S, xp[xk + 2]);
+            a80 = v.fma(g0, a80);
+            a81 = v.fma(g1, a81);
         }
         a00.intoArray(tile, 0);
         a01.intoArray(tile, L);
@@ -358,7 +436,7 @@ final class ChannelConvolution {
      * The tile for stride 1: tile[r][j] = sum over taps t of w[t][j] xpad[base + taps[t] + r]. Written
      * out in full: an array of vectors or a helper that C2 declines to inline would box them.
      */
-    private static void micro1(int k, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
+    private static void micro1(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
@@ -367,7 +445,7 @@ final class ChannelConvolution {
         FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
         FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
         FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-        for (int t = 0, wi = wOff; t < k; t++, wi += CO) {
+        for (int t = t0, wi = wOff; t < t1; t++, wi += CO) {
             FloatVector w0 = FloatVector.fromArray(S, wp, wi);
             FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
             int xi = base + taps[t];
@@ -415,7 +493,7 @@ final class ChannelConvolution {
     }
 
     /** {@link #micro1} for any stride {@code s} along the row. */
-    private static void micro(int k, float[] wp, int wOff, float[] xp, int[] taps, int base, int s, float[] tile) {
+    private static void micro(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, int s, float[] tile) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
@@ -424,7 +502,7 @@ final class ChannelConvolution {
         FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
         FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
         FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-        for (int t = 0, wi = wOff; t < k; t++, wi += CO) {
+        for (int t = t0, wi = wOff; t < t1; t++, wi += CO) {
             FloatVector w0 = FloatVector.fromArray(S, wp, wi);
             FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
             int xi = base + taps[t];
