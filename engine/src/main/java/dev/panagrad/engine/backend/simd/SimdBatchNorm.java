@@ -1,7 +1,6 @@
 package dev.panagrad.engine.backend.simd;
 
 import dev.panagrad.engine.Parallel;
-import dev.panagrad.engine.backend.ReduceOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,17 +20,9 @@ final class SimdBatchNorm {
     static void statistics(float[] x, int batch, int channels, int spatial, float[] mean, float[] var) {
         int count = batch * spatial;
         forChannels(channels, batch * spatial, c -> {
-            float sum = 0f;
-            for (int n = 0; n < batch; n++) {
-                sum += SimdReductions.contiguous(ReduceOp.SUM, x, (n * channels + c) * spatial, spatial);
-            }
-            float m = sum / count;
-            float sq = 0f;
-            for (int n = 0; n < batch; n++) {
-                sq += squaredDeviations(x, (n * channels + c) * spatial, spatial, m);
-            }
+            float m = sum(x, batch, channels, spatial, c) / count;
             mean[c] = m;
-            var[c] = sq / count;
+            var[c] = squaredDeviations(x, batch, channels, spatial, c, m) / count;
         });
     }
 
@@ -60,16 +51,8 @@ final class SimdBatchNorm {
         float[] sumDy = new float[channels];
         float[] sumDyXhat = new float[channels];
         forChannels(channels, count, c -> {
-            float m = mean[c];
-            float s = 0f;
-            float sx = 0f;
-            for (int n = 0; n < batch; n++) {
-                int base = (n * channels + c) * spatial;
-                s += SimdReductions.contiguous(ReduceOp.SUM, gy, base, spatial);
-                sx += dotCentred(gy, x, base, spatial, m);
-            }
-            sumDy[c] = s;
-            sumDyXhat[c] = sx * invStd[c];
+            sumDy[c] = sum(gy, batch, channels, spatial, c);
+            sumDyXhat[c] = dotCentred(gy, x, batch, channels, spatial, c, mean[c]) * invStd[c];
         });
         if (gGamma != null) {
             System.arraycopy(sumDyXhat, 0, gGamma, 0, channels);
@@ -116,36 +99,66 @@ final class SimdBatchNorm {
         });
     }
 
-    private static float squaredDeviations(float[] x, int base, int n, float m) {
-        FloatVector vm = FloatVector.broadcast(S, m);
+    // The channel sums below keep one vector of partial sums across all images and add its lanes once
+    // at the end: on small planes (8 x 8 is 4 vectors a row) adding lanes per row cost more than the row.
+
+    /** Sum of channel c's values over all images: lanes in order, then the rows' tails in order. */
+    private static float sum(float[] x, int batch, int channels, int spatial, int c) {
         FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
-            acc = d.fma(d, acc);
+        float tail = 0f;
+        int end = S.loopBound(spatial);
+        for (int n = 0; n < batch; n++) {
+            int base = (n * channels + c) * spatial;
+            int i = 0;
+            for (; i < end; i += L) {
+                acc = acc.add(FloatVector.fromArray(S, x, base + i));
+            }
+            for (; i < spatial; i++) {
+                tail += x[base + i];
+            }
         }
-        float sum = Lanes.sum(acc);
-        for (; i < n; i++) {
-            float d = x[base + i] - m;
-            sum += d * d;
-        }
-        return sum;
+        return Lanes.sum(acc) + tail;
     }
 
-    /** sum of gy (x - m) over a contiguous run. */
-    private static float dotCentred(float[] gy, float[] x, int base, int n, float m) {
+    /** Sum of (x - m)^2 over channel c. */
+    private static float squaredDeviations(float[] x, int batch, int channels, int spatial, int c, float m) {
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
-            acc = d.fma(FloatVector.fromArray(S, gy, base + i), acc);
+        float tail = 0f;
+        int end = S.loopBound(spatial);
+        for (int n = 0; n < batch; n++) {
+            int base = (n * channels + c) * spatial;
+            int i = 0;
+            for (; i < end; i += L) {
+                FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
+                acc = d.fma(d, acc);
+            }
+            for (; i < spatial; i++) {
+                float d = x[base + i] - m;
+                tail += d * d;
+            }
         }
-        float sum = Lanes.sum(acc);
-        for (; i < n; i++) {
-            sum += gy[base + i] * (x[base + i] - m);
+        return Lanes.sum(acc) + tail;
+    }
+
+    /** Sum of gy (x - m) over channel c. */
+    private static float dotCentred(float[] gy, float[] x, int batch, int channels, int spatial, int c, float m) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        float tail = 0f;
+        int end = S.loopBound(spatial);
+        for (int n = 0; n < batch; n++) {
+            int base = (n * channels + c) * spatial;
+            int i = 0;
+            for (; i < end; i += L) {
+                FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
+                acc = d.fma(FloatVector.fromArray(S, gy, base + i), acc);
+            }
+            for (; i < spatial; i++) {
+                tail += gy[base + i] * (x[base + i] - m);
+            }
         }
-        return sum;
+        return Lanes.sum(acc) + tail;
     }
 
     private static void forChannels(int channels, int perChannel, java.util.function.IntConsumer body) {
