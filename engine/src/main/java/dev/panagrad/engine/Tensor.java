@@ -369,6 +369,15 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * {@code this + other} written over this tensor's storage ({@code torch.Tensor.add_}), {@code other}
+     * broadcast to this shape; returns the result, a tensor on the same storage that records the op.
+     * Unlike {@link #addInPlace(Tensor, float)}, it is differentiable; not for leaves that require grad.
+     */
+    public Tensor addInPlace(Tensor other) {
+        return Arithmetic.addInPlace(this, other);
+    }
+
     /** {@code this *= factor} in place; returns this. */
     public Tensor mulInPlace(float factor) {
         checkInPlace("mulInPlace");

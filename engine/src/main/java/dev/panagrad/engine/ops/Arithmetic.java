@@ -19,6 +19,29 @@ public final class Arithmetic {
         return Autograd.op("add", a, b).result(out, (g, needs) -> new Tensor[] {g, g});
     }
 
+    /**
+     * {@code a + b} written over a's storage, as {@code torch.Tensor.add_}: no new tensor is allocated. b
+     * broadcasts to a's shape. Returns a tensor on a's storage that carries the op in the graph; a's
+     * version advances, so an op that saved a reports the change in its backward. The usual place is
+     * the residual sum of a ResNet block, over the output of batch norm, which keeps only its input.
+     */
+    public static Tensor addInPlace(Tensor a, Tensor b) {
+        if (a.isLeaf() && a.requiresGrad() && dev.panagrad.engine.Grad.isEnabled()) {
+            throw new IllegalStateException("add_: in-place change of a leaf tensor of shape " + a.shape()
+                    + " that requires grad");
+        }
+        if (!b.shape().broadcastsTo(a.shape())) {
+            throw new IllegalArgumentException("add_: shape " + b.shape() + " does not broadcast to " + a.shape());
+        }
+        Shape s = a.shape();
+        // Each element is read and written at the same index, so the output may be the first input.
+        Backends.current().binary(BinaryOp.ADD, s.dims(), a.storage(), s.strides(), b.storage(),
+                b.shape().broadcastStrides(s), a.storage());
+        a.storage().bumpVersion();
+        Tensor out = Tensor.fromStorage(a.storage(), s);
+        return Autograd.op("add_", a, b).result(out, (g, needs) -> new Tensor[] {g, g});
+    }
+
     public static Tensor sub(Tensor a, Tensor b) {
         Tensor out = apply(BinaryOp.SUB, "sub", a, b);
         return Autograd.op("sub", a, b).result(out, (g, needs) -> new Tensor[] {g, needs[1] ? g.neg() : null});

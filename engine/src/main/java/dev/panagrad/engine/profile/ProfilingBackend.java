@@ -42,8 +42,9 @@ final class ProfilingBackend implements Backend {
     }
 
     private static String convKey(String pass, ConvGeometry g) {
-        return pass + (g.kernelH() == 1 && g.kernelW() == 1 ? " 1x1" : " " + g.kernelH() + "x" + g.kernelW())
-                + (g.strideH() == 1 && g.strideW() == 1 ? "" : " stride " + g.strideH());
+        // One row per layer shape: the same kernel runs at very different speeds on 32 x 32 and 8 x 8 planes.
+        return pass + " " + g.kernelH() + "x" + g.kernelW() + " " + g.inChannels() + "->" + g.outChannels() + " on "
+                + g.inH() + "x" + g.inW() + (g.strideH() == 1 && g.strideW() == 1 ? "" : " stride " + g.strideH());
     }
 
     private static double convFlops(ConvGeometry g) {

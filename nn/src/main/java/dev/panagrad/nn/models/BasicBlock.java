@@ -41,6 +41,6 @@ public final class BasicBlock extends Module {
         Tensor out = relu.forward(bn1.forward(conv1.forward(x)));
         out = bn2.forward(conv2.forward(out));
         Tensor shortcut = downsample == null ? x : downsample.forward(x);
-        return relu.forward(out.add(shortcut));
+        return relu.forward(out.addInPlace(shortcut)); // as torchvision: out += identity
     }
 }

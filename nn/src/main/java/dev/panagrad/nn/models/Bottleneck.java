@@ -45,6 +45,6 @@ public final class Bottleneck extends Module {
         out = relu.forward(bn2.forward(conv2.forward(out)));
         out = bn3.forward(conv3.forward(out));
         Tensor shortcut = downsample == null ? x : downsample.forward(x);
-        return relu.forward(out.add(shortcut));
+        return relu.forward(out.addInPlace(shortcut)); // as torchvision: out += identity
     }
 }
