@@ -413,23 +413,9 @@ final class ChannelConvolution {
 
     /** The image's channels of this group, zero-padded, at {@code at} in xpad, then zeros up to {@code end}. */
     private static void pad(ConvGeometry g, float[] x, int xOff, int hp, int wp, float[] xpad, int at, int end) {
-        int h = g.inH();
-        int w = g.inW();
-        int ph = g.padH();
-        int pw = g.padW();
-        int plane = hp * wp;
         int cg = g.groupInChannels();
-        for (int c = 0; c < cg; c++) {
-            int base = at + c * plane;
-            java.util.Arrays.fill(xpad, base, base + ph * wp + pw, 0f);
-            for (int y = 0; y < h; y++) {
-                int row = base + (y + ph) * wp + pw;
-                System.arraycopy(x, xOff + (c * h + y) * w, xpad, row, w);
-                java.util.Arrays.fill(xpad, row + w, row + w + 2 * pw, 0f);
-            }
-            java.util.Arrays.fill(xpad, base + (h + ph) * wp + pw, base + plane, 0f);
-        }
-        java.util.Arrays.fill(xpad, at + cg * plane, end, 0f);
+        ZeroPadding.copy(x, xOff, cg, g.inH(), g.inW(), g.padH(), g.padW(), xpad, at);
+        java.util.Arrays.fill(xpad, at + cg * hp * wp, end, 0f);
     }
 
     /**

@@ -216,21 +216,7 @@ final class DirectConvolution {
 
     /** Copies Cg planes of x into xpad with a zero border of pH rows and pW columns. */
     private static void pad(ConvGeometry g, float[] x, int xOff, Plan plan, float[] xpad) {
-        int h = g.inH();
-        int w = g.inW();
-        int ph = g.padH();
-        int pw = g.padW();
-        for (int c = 0; c < plan.cg; c++) {
-            int base = c * plan.plane;
-            java.util.Arrays.fill(xpad, base, base + ph * plan.wp + pw, 0f);
-            for (int y = 0; y < h; y++) {
-                int row = base + (y + ph) * plan.wp + pw;
-                System.arraycopy(x, xOff + (c * h + y) * w, xpad, row, w);
-                // right border of this row and left border of the next, contiguous in the buffer
-                java.util.Arrays.fill(xpad, row + w, row + w + 2 * pw, 0f);
-            }
-            java.util.Arrays.fill(xpad, base + (h + ph) * plan.wp + pw, base + plan.plane, 0f);
-        }
+        ZeroPadding.copy(x, xOff, plan.cg, g.inH(), g.inW(), g.padH(), g.padW(), xpad, 0);
         // Reads of the last tiles run past the planes; keep them finite (and zero) so that a stale NaN
         // there cannot reach a weight gradient through 0 * NaN.
         java.util.Arrays.fill(xpad, plan.cg * plan.plane, plan.bufferSize(), 0f);
