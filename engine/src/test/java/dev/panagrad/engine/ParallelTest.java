@@ -52,6 +52,73 @@ class ParallelTest {
     }
 
     @Test
+    void theCallingThreadRunsTasksBesideTheHelper() throws Exception {
+        Parallel.setThreads(2); // the caller and one helper
+        java.util.concurrent.CountDownLatch bothStarted = new java.util.concurrent.CountDownLatch(2);
+        java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Parallel.forEach(2, (from, to) -> {
+            ran.add(Thread.currentThread());
+            bothStarted.countDown();
+            try {
+                // each task waits for the other: they can only finish if two threads run them at once
+                assertThat(bothStarted.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(ran).hasSize(2).contains(Thread.currentThread());
+    }
+
+    @Test
+    void aLoopInsideATaskRunsOnThatTasksThread() {
+        Parallel.setThreads(3);
+        AtomicIntegerArray runs = new AtomicIntegerArray(40 * 30);
+        Parallel.forEach(40, (from, to) -> {
+            Thread outer = Thread.currentThread();
+            Parallel.forEach(30, (f, t) -> {
+                assertThat(Thread.currentThread()).isSameAs(outer);
+                for (int i = f; i < t; i++) {
+                    runs.incrementAndGet(from * 30 + i);
+                }
+            });
+        });
+        for (int i = 0; i < runs.length(); i++) {
+            assertThat(runs.get(i)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void loopsStartedByTwoThreadsAtOnceEachRunEveryTaskOnce() throws Exception {
+        Parallel.setThreads(2);
+        AtomicIntegerArray a = new AtomicIntegerArray(5000);
+        AtomicIntegerArray b = new AtomicIntegerArray(5000);
+        Thread other = new Thread(() -> {
+            for (int rep = 0; rep < 50; rep++) {
+                int r = rep;
+                Parallel.forEach(100, (from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        a.incrementAndGet(r * 100 + i);
+                    }
+                });
+            }
+        });
+        other.start();
+        for (int rep = 0; rep < 50; rep++) {
+            int r = rep;
+            Parallel.forEach(100, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    b.incrementAndGet(r * 100 + i);
+                }
+            });
+        }
+        other.join();
+        for (int i = 0; i < 5000; i++) {
+            assertThat(a.get(i)).isEqualTo(1);
+            assertThat(b.get(i)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void threadCountMustBePositive() {
         assertThatThrownBy(() -> Parallel.setThreads(0)).hasMessage("threads: need at least 1, got 0");
     }
