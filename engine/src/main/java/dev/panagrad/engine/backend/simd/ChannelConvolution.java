@@ -144,6 +144,13 @@ final class ChannelConvolution {
     private static final int WEIGHT_CHUNKS = 8;
     /** Taps per weight-gradient tile: a 3 x 3 kernel's worth. */
     private static final int T = 9;
+    /**
+     * Positions per weight-tile call; the tile's sums carry over from call to call through memory. Short
+     * calls let the JIT compile the tile as a method before its loop is hot enough for on-stack
+     * replacement: an OSR version entered from the interpreter kept its vector sums boxed and ran ten
+     * times slower, in one JVM out of two or three.
+     */
+    private static final int SEGMENT = 64;
 
     /**
      * Whether {@link #backwardWeight} is the better weight gradient: the shapes of {@link #suits} with at
@@ -228,12 +235,16 @@ final class ChannelConvolution {
                         int channels = Math.min(CO, og - block * CO);
                         for (int c = 0; c < cg; c++) {
                             for (int tg = 0; tg < groups; tg++) {
-                                if (square3) {
-                                    weightTile3x3(images * positions, at, c * plane, gyt, block * CO, ogPad, xpad, wp,
-                                            tile);
-                                } else {
-                                    weightTile(images * positions, at, c * plane, gyt, block * CO, ogPad, xpad, tapOff,
-                                            tg * T, tile);
+                                int count = images * positions;
+                                for (int q0 = 0; q0 < count; q0 += SEGMENT) {
+                                    int q1 = Math.min(count, q0 + SEGMENT);
+                                    if (square3) {
+                                        weightTile3x3(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, wp,
+                                                tile);
+                                    } else {
+                                        weightTile(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, tapOff,
+                                                tg * T, tile);
+                                    }
                                 }
                                 int taps = Math.min(T, kk - tg * T);
                                 for (int j = 0; j < channels; j++) {
@@ -270,17 +281,26 @@ final class ChannelConvolution {
      * tile[t][j] = sum over the chunk's images and positions of gyt[image, q][o0 + j] xpad[image, c,
      * tap t0 + t at q], for 2 vectors of channels and 9 taps. Written out: see {@link #micro1}.
      */
-    private static void weightTile(int count, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
+    private static void weightTile(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
                                    int[] tapOff, int t0, float[] tile) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
-        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
-        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
-        FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
-        FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-        FloatVector a80 = FloatVector.zero(S), a81 = FloatVector.zero(S);
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO);
+        FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO + L);
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 1 * CO);
+        FloatVector a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 1 * CO + L);
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO);
+        FloatVector a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO + L);
+        FloatVector a30 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO);
+        FloatVector a31 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO + L);
+        FloatVector a40 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO);
+        FloatVector a41 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO + L);
+        FloatVector a50 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO);
+        FloatVector a51 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO + L);
+        FloatVector a60 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 6 * CO);
+        FloatVector a61 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 6 * CO + L);
+        FloatVector a70 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 7 * CO);
+        FloatVector a71 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 7 * CO + L);
+        FloatVector a80 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 8 * CO);
+        FloatVector a81 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 8 * CO + L);
         int d0 = tapOff[t0];
         int d1 = tapOff[t0 + 1];
         int d2 = tapOff[t0 + 2];
@@ -290,7 +310,7 @@ final class ChannelConvolution {
         int d6 = tapOff[t0 + 6];
         int d7 = tapOff[t0 + 7];
         int d8 = tapOff[t0 + 8];
-        for (int q = 0, gi = o0; q < count; q++, gi += ogPad) {
+        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
             int xi = cOff + at[q];
             FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
             FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
@@ -346,18 +366,27 @@ final class ChannelConvolution {
      * {@link #weightTile} for the 9 taps of a 3 x 3 kernel, dilation 1: offsets from three row starts, so
      * the JIT checks array bounds once per row rather than once per tap.
      */
-    private static void weightTile3x3(int count, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
+    private static void weightTile3x3(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
                                       int wp, float[] tile) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
-        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
-        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
-        FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
-        FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-        FloatVector a80 = FloatVector.zero(S), a81 = FloatVector.zero(S);
-        for (int q = 0, gi = o0; q < count; q++, gi += ogPad) {
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO);
+        FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO + L);
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 1 * CO);
+        FloatVector a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 1 * CO + L);
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO);
+        FloatVector a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO + L);
+        FloatVector a30 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO);
+        FloatVector a31 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO + L);
+        FloatVector a40 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO);
+        FloatVector a41 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO + L);
+        FloatVector a50 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO);
+        FloatVector a51 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO + L);
+        FloatVector a60 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 6 * CO);
+        FloatVector a61 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 6 * CO + L);
+        FloatVector a70 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 7 * CO);
+        FloatVector a71 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 7 * CO + L);
+        FloatVector a80 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 8 * CO);
+        FloatVector a81 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 8 * CO + L);
+        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
             int xi = cOff + at[q];
             int xj = xi + wp;
             int xk = xj + wp;
