@@ -191,12 +191,16 @@ final class SimdConvolution {
 
     /** out[i] = sum over c of partial[c * size + i], added in chunk order so the bits never vary. */
     static void sumChunks(float[] partial, int chunks, int size, float[] out) {
-        System.arraycopy(partial, 0, out, 0, size);
-        for (int c = 1; c < chunks; c++) {
-            for (int i = 0; i < size; i++) {
-                out[i] += partial[c * size + i];
+        // Split by index, so every entry still adds its chunks in order.
+        Parallel.forRange(size, SimdMaps.GRAIN / Math.max(1, chunks), (i0, i1) -> {
+            System.arraycopy(partial, i0, out, i0, i1 - i0);
+            for (int c = 1; c < chunks; c++) {
+                int off = c * size;
+                for (int i = i0; i < i1; i++) {
+                    out[i] += partial[off + i];
+                }
             }
-        }
+        });
     }
 
     /**
