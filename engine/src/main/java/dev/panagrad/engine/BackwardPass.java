@@ -25,11 +25,17 @@ final class BackwardPass {
         }
         Map<Node, Tensor> pending = new IdentityHashMap<>();
         pending.put(rootNode, seed);
+        GradientBuffers buffers = GradientBuffers.open();
+        List<Tensor> unused = new ArrayList<>();
         try (var ignored = Grad.disabled()) {
             for (Node node : reverseTopologicalOrder(rootNode)) {
                 Tensor g = pending.remove(node);
                 if (g == null) {
                     continue;
+                }
+                if (buffers != null) {
+                    buffers.drop(g);
+                    unused.add(g);
                 }
                 if (node.retainedOutput() != null) {
                     accumulateLeaf(node.retainedOutput(), g);
@@ -54,10 +60,34 @@ final class BackwardPass {
                     Node next = input.gradFn();
                     if (next == null) {
                         accumulateLeaf(input, gi);
+                        continue;
+                    }
+                    Tensor before = pending.get(next);
+                    if (before == null) {
+                        pending.put(next, gi);
+                        if (buffers != null) {
+                            buffers.hold(gi);
+                        }
                     } else {
-                        pending.merge(next, gi, Tensor::add);
+                        pending.put(next, before.add(gi));
+                        if (buffers != null) {
+                            buffers.drop(before);
+                            unused.add(before);
+                            unused.add(gi);
+                        }
                     }
                 }
+                // Only now: a tensor that one input let go of may still be pending for another.
+                if (buffers != null) {
+                    for (Tensor t : unused) {
+                        buffers.releaseIfUnused(t);
+                    }
+                    unused.clear();
+                }
+            }
+        } finally {
+            if (buffers != null) {
+                buffers.close();
             }
         }
     }

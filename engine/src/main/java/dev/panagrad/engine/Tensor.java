@@ -56,6 +56,15 @@ public final class Tensor {
         return new Tensor(storage, shape);
     }
 
+    /**
+     * A tensor of the given shape whose values are unspecified ({@code torch.empty}), for an output
+     * that a kernel then writes in full. Inside a backward pass it may take over the buffer of a
+     * gradient the pass no longer needs.
+     */
+    public static Tensor empty(Shape shape) {
+        return new Tensor(GradientBuffers.take(shape.numel()), shape);
+    }
+
     /** Zeros of the given shape. */
     public static Tensor zeros(Shape shape) {
         return new Tensor(new Storage(shape.numel()), shape);

@@ -73,7 +73,7 @@ public final class BatchNormalization {
         Tensor[] inputs = weight != null && bias != null ? new Tensor[] {x, weight, bias}
                 : weight != null ? new Tensor[] {x, weight} : bias != null ? new Tensor[] {x, bias} : new Tensor[] {x};
         return Autograd.op("batchNorm", inputs).saves(x).result(y, (g, needs) -> {
-            Tensor gx = needs[0] ? Tensor.zeros(x.shape()) : null;
+            Tensor gx = needs[0] ? Tensor.empty(x.shape()) : null; // written in full by the kernel
             Tensor gGamma = weight != null ? Tensor.zeros(channels) : null;
             Tensor gBeta = bias != null ? Tensor.zeros(channels) : null;
             Backends.current().batchNormBackward(x.storage(), g.storage(), batch, channels, spatial, mean.storage(),

@@ -30,7 +30,7 @@ public final class Convolution {
             Tensor gw = null;
             Tensor gb = null;
             if (needs[0]) {
-                gx = Tensor.zeros(x.shape());
+                gx = Tensor.empty(x.shape()); // written in full by the kernel
                 be.conv2dBackwardInput(g, gy.storage(), weight.storage(), gx.storage());
             }
             boolean biasGrad = bias != null && needs[2];

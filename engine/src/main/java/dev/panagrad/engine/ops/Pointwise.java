@@ -77,7 +77,7 @@ public final class Pointwise {
         x.storage().bumpVersion();
         Tensor y = Tensor.fromStorage(x.storage(), x.shape());
         return Autograd.op("relu_", x).saves(y).result(y, (g, needs) -> {
-            Tensor gx = Tensor.zeros(x.shape());
+            Tensor gx = Tensor.empty(x.shape()); // written in full by the kernel
             // RELU's derivative reads only the output, which is what the storage holds.
             Backends.current().unaryBackward(UnaryOp.RELU, 0f, 0f, y.storage(), y.storage(), g.storage(), gx.storage(),
                     x.numel());
@@ -91,7 +91,7 @@ public final class Pointwise {
         Tensor y = Tensor.zeros(x.shape());
         be.unary(op, p, q, x.storage(), y.storage(), x.numel());
         return Autograd.op(name, x).saves(x, y).result(y, (g, needs) -> {
-            Tensor gx = Tensor.zeros(x.shape());
+            Tensor gx = Tensor.empty(x.shape()); // written in full by the kernel
             Backends.current().unaryBackward(op, p, q, x.storage(), y.storage(), g.storage(), gx.storage(), x.numel());
             return new Tensor[] {gx};
         });

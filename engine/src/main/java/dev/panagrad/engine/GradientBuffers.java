@@ -1,0 +1,95 @@
+package dev.panagrad.engine;
+
+import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.backend.Storage;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Buffers of gradients that a backward pass no longer needs, handed to later gradients of the same
+ * size in that pass. Java zeroes every new array, and a ResNet step's backward allocates some 150 MB
+ * of gradients that each live for one or two ops; reusing them removes that zeroing.
+ *
+ * <p>Only storages created by {@link Tensor#empty} while the pass runs take part: the pass itself
+ * holds the only references to them (in its map of pending gradients), so it knows when one is dead:
+ * when its node has run and no pending gradient (the node's own results included, which may be the
+ * very same tensor or a view of it) still uses the storage. Active on host-memory backends; off with
+ * {@code -Dpanagrad.reuseGradients=false}.
+ */
+final class GradientBuffers {
+    /** Smaller buffers are left to the allocator. */
+    static final int MIN_SIZE = 4096;
+    private static volatile boolean enabled = !"false".equals(System.getProperty("panagrad.reuseGradients"));
+    private static final ThreadLocal<GradientBuffers> ACTIVE = new ThreadLocal<>();
+    private static final java.util.concurrent.atomic.AtomicLong REUSED = new java.util.concurrent.atomic.AtomicLong();
+
+    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    /** Storages from {@link #take}, with the number of pending gradients that use each. */
+    private final Map<Storage, Integer> issued = new IdentityHashMap<>();
+
+    private GradientBuffers() {
+    }
+
+    /** How many buffers have been reused so far, in this JVM. */
+    static long reusedCount() {
+        return REUSED.get();
+    }
+
+    /** For tests: turns reuse on or off for passes that start afterwards. */
+    static void setEnabled(boolean on) {
+        enabled = on;
+    }
+
+    /** Starts reuse for a backward pass on this thread; null when off or not on host memory. */
+    static GradientBuffers open() {
+        if (!enabled || ACTIVE.get() != null || !Backends.current().hostMemory()) {
+            return null;
+        }
+        GradientBuffers buffers = new GradientBuffers();
+        ACTIVE.set(buffers);
+        return buffers;
+    }
+
+    void close() {
+        ACTIVE.remove();
+    }
+
+    /** A storage of n floats with unspecified contents: a reused buffer inside a pass, else a new one. */
+    static Storage take(int n) {
+        GradientBuffers active = ACTIVE.get();
+        if (active == null || n < MIN_SIZE) {
+            return new Storage(n);
+        }
+        ArrayDeque<float[]> q = active.free.get(n);
+        float[] reused = q == null ? null : q.poll();
+        if (reused != null) {
+            REUSED.incrementAndGet();
+        }
+        Storage s = reused == null ? new Storage(n) : Storage.wrap(reused);
+        active.issued.put(s, 0);
+        return s;
+    }
+
+    /** A pending gradient now uses t's storage. */
+    void hold(Tensor t) {
+        issued.computeIfPresent(t.storage(), (s, n) -> n + 1);
+    }
+
+    /** A pending gradient no longer uses t's storage. */
+    void drop(Tensor t) {
+        issued.computeIfPresent(t.storage(), (s, n) -> n - 1);
+    }
+
+    /** Reuses t's buffer if t came from {@link #take} and no pending gradient uses it. */
+    void releaseIfUnused(Tensor t) {
+        Storage s = t.storage();
+        Integer n = issued.get(s);
+        if (n != null && n <= 0) {
+            issued.remove(s);
+            float[] a = s.array();
+            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        }
+    }
+}
