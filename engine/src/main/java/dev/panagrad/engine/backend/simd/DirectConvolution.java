@@ -225,28 +225,7 @@ final class DirectConvolution {
     // ---- input gradient ----------------------------------------------------------------------------
 
     static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
-        int og = g.groupOutChannels();
-        int cg = g.groupInChannels();
-        int kh = g.kernelH();
-        int kw = g.kernelW();
-        // W'[grp * Cg + c][o][ky][kx] = W[grp * Og + o][c][kH - 1 - ky][kW - 1 - kx]
-        float[] flipped = new float[w.length];
-        for (int grp = 0; grp < g.groups(); grp++) {
-            for (int o = 0; o < og; o++) {
-                for (int c = 0; c < cg; c++) {
-                    for (int ky = 0; ky < kh; ky++) {
-                        for (int kx = 0; kx < kw; kx++) {
-                            flipped[(((grp * cg + c) * og + o) * kh + ky) * kw + kx] =
-                                    w[(((grp * og + o) * cg + c) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)];
-                        }
-                    }
-                }
-            }
-        }
-        ConvGeometry transposed = new ConvGeometry(g.batch(), g.outChannels(), g.outH(), g.outW(), g.inChannels(), kh, kw,
-                1, 1, g.dilationH() * (kh - 1) - g.padH(), g.dilationW() * (kw - 1) - g.padW(), g.dilationH(),
-                g.dilationW(), g.groups());
-        forward(transposed, gy, flipped, null, gx);
+        forward(TransposedConvolution.geometry(g), gy, TransposedConvolution.weights(g, w), null, gx);
     }
 
     // ---- weight gradient ---------------------------------------------------------------------------
