@@ -1,14 +1,7 @@
 package dev.panagrad.bench;
 
-import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Parallel;
-import dev.panagrad.engine.Rng;
-import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backends;
-import dev.panagrad.nn.loss.Losses;
-import dev.panagrad.nn.models.ResNet;
-import dev.panagrad.nn.models.ResNets;
-import dev.panagrad.nn.optim.Sgd;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -42,32 +35,16 @@ public class ResNetTrainStepBench {
     @Param({"64"})
     public int batch;
 
-    private ResNet model;
-    private Sgd optimizer;
-    private Tensor images;
-    private IntTensor labels;
+    private TrainingStep training;
 
     @Setup(Level.Trial)
     public void setUp() {
-        Rng rng = new Rng(0);
-        model = ResNets.create("resnet" + depth, 100, rng);
-        model.train();
-        optimizer = new Sgd(model.parameters(), 0.1, 0.9, 0, 5e-4, false);
-        images = Tensor.randn(rng, batch, 3, 32, 32);
-        int[] y = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            y[i] = rng.nextInt(100);
-        }
-        labels = IntTensor.of(y);
+        training = new TrainingStep(depth, batch);
         System.out.println("# backend: " + Backends.current().describe() + ", threads: " + Parallel.threads());
     }
 
     @Benchmark
     public float step() {
-        optimizer.zeroGrad();
-        Tensor loss = Losses.crossEntropy(model.forward(images), labels);
-        loss.backward();
-        optimizer.step();
-        return loss.item();
+        return training.run();
     }
 }

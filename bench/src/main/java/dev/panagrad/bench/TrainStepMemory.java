@@ -1,12 +1,5 @@
 package dev.panagrad.bench;
 
-import dev.panagrad.engine.IntTensor;
-import dev.panagrad.engine.Rng;
-import dev.panagrad.engine.Tensor;
-import dev.panagrad.nn.loss.Losses;
-import dev.panagrad.nn.models.ResNet;
-import dev.panagrad.nn.models.ResNets;
-import dev.panagrad.nn.optim.Sgd;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -31,17 +24,9 @@ public final class TrainStepMemory {
         int depth = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        Rng rng = new Rng(0);
-        ResNet model = ResNets.create("resnet" + depth, 100, rng);
-        Sgd opt = new Sgd(model.parameters(), 0.1, 0.9, 0, 5e-4, false);
-        Tensor x = Tensor.randn(rng, batch, 3, 32, 32);
-        int[] y = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            y[i] = rng.nextInt(100);
-        }
-        IntTensor labels = IntTensor.of(y);
+        TrainingStep step = new TrainingStep(depth, batch);
         for (int i = 0; i < 3; i++) {
-            step(model, opt, x, labels);
+            step.run();
         }
         System.gc();
         long live = heapUsed();
@@ -49,7 +34,7 @@ public final class TrainStepMemory {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long allocatedBefore = threads.getTotalThreadAllocatedBytes();
         for (int i = 0; i < steps; i++) {
-            step(model, opt, x, labels);
+            step.run();
         }
         long allocated = (threads.getTotalThreadAllocatedBytes() - allocatedBefore) / steps;
         long peakHeap = 0;
@@ -62,14 +47,6 @@ public final class TrainStepMemory {
         System.out.printf(Locale.ROOT, "panagrad resnet%d batch=%d memory: live_heap_MB=%.1f peak_heap_MB=%.1f "
                         + "allocated_per_step_MB=%.1f peak_rss_MB=%.1f%n", depth, batch, live / 1e6, peakHeap / 1e6,
                 allocated / 1e6, peakRss() / 1e6);
-    }
-
-    private static void step(ResNet model, Sgd opt, Tensor x, IntTensor labels) {
-        opt.zeroGrad();
-        Tensor loss = Losses.crossEntropy(model.forward(x), labels);
-        loss.backward();
-        opt.step();
-        loss.item();
     }
 
     private static long heapUsed() {
