@@ -176,17 +176,18 @@ final class ChannelConvolution {
         int weights = g.outChannels() * k;
         // Every entry is written by exactly one tile, so the caller's buffer is reused without clearing.
         float[] partial = buffer(PARTIALS.get(), 0, chunks * weights);
+        // One flat loop over a chunk's positions (rows of a small plane are too short to be loops): the
+        // offset of each position's first tap in the chunk's padded images, the same for every chunk.
+        int[] at = new int[((g.batch() + chunks - 1) / chunks) * positions];
+        for (int q = 0; q < at.length; q++) {
+            int i = q / positions;
+            int oy = q % positions / ow;
+            int ox = q % ow;
+            at[q] = i * imageStride + oy * g.strideH() * wp + ox * g.strideW();
+        }
         dev.panagrad.engine.Parallel.Range body = (c0, c1) -> {
             float[][] buf = WEIGHT_BUFFERS.get();
             float[] tile = buffer(buf, 2, T * CO);
-            // One flat loop over the chunk's positions: rows of a small plane are too short to be loops.
-            int[] at = new int[((g.batch() + chunks - 1) / chunks) * positions];
-            for (int q = 0; q < at.length; q++) {
-                int i = q / positions;
-                int oy = q % positions / ow;
-                int ox = q % ow;
-                at[q] = i * imageStride + oy * g.strideH() * wp + ox * g.strideW();
-            }
             for (int chunk = c0; chunk < c1; chunk++) {
                 int from = (int) ((long) g.batch() * chunk / chunks);
                 int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
