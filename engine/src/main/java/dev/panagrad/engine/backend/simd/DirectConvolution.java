@@ -28,7 +28,8 @@ final class DirectConvolution {
     private static final int L = S.length();
     private static final int MR = GemmKernel.MR;
     private static final int NR = GemmKernel.NR;
-    private static final int KC = GemmKernel.KC;
+    /** Depth of one block of taps; measured with 256, independent of the GEMM's blocking. */
+    private static final int KC = 256;
     private static final int WEIGHT_CHUNKS = 8;
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
