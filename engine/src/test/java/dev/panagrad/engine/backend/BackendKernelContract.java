@@ -416,7 +416,9 @@ public abstract class BackendKernelContract {
 
     static Stream<Arguments> batchNormShapes() {
         return Stream.of(Arguments.of(4, 3, 1), Arguments.of(2, 5, 7), Arguments.of(3, 4, 33), Arguments.of(64, 16, 1024),
-                Arguments.of(64, 100, 1));
+                Arguments.of(64, 100, 1),
+                // 83 = 4 vectors, 1 vector and 3 scalars: every loop of the unrolled channel sums
+                Arguments.of(3, 2, 83));
     }
 
     @ParameterizedTest

@@ -51,8 +51,8 @@ final class SimdBatchNorm {
         float[] sumDy = new float[channels];
         float[] sumDyXhat = new float[channels];
         forChannels(channels, count, c -> {
-            sumDy[c] = sum(gy, batch, channels, spatial, c);
-            sumDyXhat[c] = dotCentred(gy, x, batch, channels, spatial, c, mean[c]) * invStd[c];
+            gradientSums(gy, x, batch, channels, spatial, c, mean[c], sumDy, sumDyXhat);
+            sumDyXhat[c] *= invStd[c];
         });
         if (gGamma != null) {
             System.arraycopy(sumDyXhat, 0, gGamma, 0, channels);
@@ -99,66 +99,111 @@ final class SimdBatchNorm {
         });
     }
 
-    // The channel sums below keep one vector of partial sums across all images and add its lanes once
-    // at the end: on small planes (8 x 8 is 4 vectors a row) adding lanes per row cost more than the row.
+    // The channel sums below keep four vectors of partial sums across all images and add them, then
+    // their lanes, once at the end: on small planes (8 x 8 is 4 vectors a row) adding lanes per row cost
+    // more than the row, and with a single vector each add waits for the one before it (3-4 cycles).
 
-    /** Sum of channel c's values over all images: lanes in order, then the rows' tails in order. */
+    /** Sum of channel c's values over all images, in a fixed order. */
     private static float sum(float[] x, int batch, int channels, int spatial, int c) {
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
         float tail = 0f;
         int end = S.loopBound(spatial);
+        int end4 = spatial - spatial % (4 * L);
         for (int n = 0; n < batch; n++) {
             int base = (n * channels + c) * spatial;
             int i = 0;
+            for (; i < end4; i += 4 * L) {
+                a0 = a0.add(FloatVector.fromArray(S, x, base + i));
+                a1 = a1.add(FloatVector.fromArray(S, x, base + i + L));
+                a2 = a2.add(FloatVector.fromArray(S, x, base + i + 2 * L));
+                a3 = a3.add(FloatVector.fromArray(S, x, base + i + 3 * L));
+            }
             for (; i < end; i += L) {
-                acc = acc.add(FloatVector.fromArray(S, x, base + i));
+                a0 = a0.add(FloatVector.fromArray(S, x, base + i));
             }
             for (; i < spatial; i++) {
                 tail += x[base + i];
             }
         }
-        return Lanes.sum(acc) + tail;
+        return Lanes.sum(a0.add(a1).add(a2.add(a3))) + tail;
     }
 
     /** Sum of (x - m)^2 over channel c. */
     private static float squaredDeviations(float[] x, int batch, int channels, int spatial, int c, float m) {
         FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
         float tail = 0f;
         int end = S.loopBound(spatial);
+        int end4 = spatial - spatial % (4 * L);
         for (int n = 0; n < batch; n++) {
             int base = (n * channels + c) * spatial;
             int i = 0;
+            for (; i < end4; i += 4 * L) {
+                FloatVector d0 = FloatVector.fromArray(S, x, base + i).sub(vm);
+                FloatVector d1 = FloatVector.fromArray(S, x, base + i + L).sub(vm);
+                FloatVector d2 = FloatVector.fromArray(S, x, base + i + 2 * L).sub(vm);
+                FloatVector d3 = FloatVector.fromArray(S, x, base + i + 3 * L).sub(vm);
+                a0 = d0.fma(d0, a0);
+                a1 = d1.fma(d1, a1);
+                a2 = d2.fma(d2, a2);
+                a3 = d3.fma(d3, a3);
+            }
             for (; i < end; i += L) {
                 FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
-                acc = d.fma(d, acc);
+                a0 = d.fma(d, a0);
             }
             for (; i < spatial; i++) {
                 float d = x[base + i] - m;
                 tail += d * d;
             }
         }
-        return Lanes.sum(acc) + tail;
+        return Lanes.sum(a0.add(a1).add(a2.add(a3))) + tail;
     }
 
-    /** Sum of gy (x - m) over channel c. */
-    private static float dotCentred(float[] gy, float[] x, int batch, int channels, int spatial, int c, float m) {
+    /**
+     * Channel c's two gradient sums in one pass over gy and x: {@code sums[c] = sum of gy} and
+     * {@code centred[c] = sum of gy (x - m)}.
+     */
+    private static void gradientSums(float[] gy, float[] x, int batch, int channels, int spatial, int c, float m,
+                                     float[] sums, float[] centred) {
         FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
-        float tail = 0f;
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        FloatVector d0 = FloatVector.zero(S);
+        FloatVector d1 = FloatVector.zero(S);
+        float sTail = 0f;
+        float dTail = 0f;
         int end = S.loopBound(spatial);
+        int end2 = spatial - spatial % (2 * L);
         for (int n = 0; n < batch; n++) {
             int base = (n * channels + c) * spatial;
             int i = 0;
+            for (; i < end2; i += 2 * L) {
+                FloatVector g0 = FloatVector.fromArray(S, gy, base + i);
+                FloatVector g1 = FloatVector.fromArray(S, gy, base + i + L);
+                s0 = s0.add(g0);
+                s1 = s1.add(g1);
+                d0 = FloatVector.fromArray(S, x, base + i).sub(vm).fma(g0, d0);
+                d1 = FloatVector.fromArray(S, x, base + i + L).sub(vm).fma(g1, d1);
+            }
             for (; i < end; i += L) {
-                FloatVector d = FloatVector.fromArray(S, x, base + i).sub(vm);
-                acc = d.fma(FloatVector.fromArray(S, gy, base + i), acc);
+                FloatVector g = FloatVector.fromArray(S, gy, base + i);
+                s0 = s0.add(g);
+                d0 = FloatVector.fromArray(S, x, base + i).sub(vm).fma(g, d0);
             }
             for (; i < spatial; i++) {
-                tail += gy[base + i] * (x[base + i] - m);
+                sTail += gy[base + i];
+                dTail += gy[base + i] * (x[base + i] - m);
             }
         }
-        return Lanes.sum(acc) + tail;
+        sums[c] = Lanes.sum(s0.add(s1)) + sTail;
+        centred[c] = Lanes.sum(d0.add(d1)) + dTail;
     }
 
     private static void forChannels(int channels, int perChannel, java.util.function.IntConsumer body) {
