@@ -108,7 +108,8 @@ public final class Arithmetic {
 
     private static Tensor apply(BinaryOp op, String name, Tensor a, Tensor b) {
         Shape s = Shape.broadcast(name, a.shape(), b.shape());
-        Tensor out = Tensor.zeros(s);
+        // The kernel writes every element, so in a backward pass (a gradient sum) a dead buffer will do.
+        Tensor out = Tensor.empty(s);
         Backends.current().binary(op, s.dims(), a.storage(), a.shape().broadcastStrides(s),
                 b.storage(), b.shape().broadcastStrides(s), out.storage());
         return out;
