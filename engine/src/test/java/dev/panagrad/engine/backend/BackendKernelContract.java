@@ -341,7 +341,11 @@ public abstract class BackendKernelContract {
                 new ConvGeometry(2, 34, 9, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvGeometry(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2),
                 new ConvGeometry(2, 6, 10, 9, 40, 3, 2, 2, 3, 2, 1, 2, 1, 1),
-                new ConvGeometry(3, 3, 12, 11, 33, 5, 5, 2, 2, 2, 2, 1, 1, 1));
+                new ConvGeometry(3, 3, 12, 11, 33, 5, 5, 2, 2, 2, 2, 1, 1, 1),
+                // rows of whole tiles (a channel's positions moved in one gather) then a partial tile, two
+                // channel blocks, stride 1 (also the input gradient) and stride 2
+                new ConvGeometry(2, 33, 9, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvGeometry(2, 8, 16, 18, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1));
     }
 
     @ParameterizedTest

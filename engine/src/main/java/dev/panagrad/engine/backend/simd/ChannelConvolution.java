@@ -24,6 +24,10 @@ final class ChannelConvolution {
     private static final int CO = 2 * L;
     /** Output positions per tile. */
     private static final int R = 8;
+    /** R lanes, to move a tile column (one channel's R positions) in one gather; null if no such species. */
+    private static final VectorSpecies<Float> GATHER = gatherSpecies();
+    /** Offsets of a tile column's R entries. */
+    private static final int[] COLUMN = java.util.stream.IntStream.range(0, R).map(r -> r * CO).toArray();
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> WEIGHT_BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -101,12 +105,23 @@ final class ChannelConvolution {
                             micro(0, k, wg, wOff, xpad, taps, base, g.strideW(), tile);
                         }
                         int positions = Math.min(R, ow - ox0);
-                        for (int j = 0; j < channels; j++) {
-                            int oc = grp * og + block * CO + j;
-                            float b = bias == null ? 0f : bias[oc];
-                            int dst = (n * g.outChannels() + oc) * outPlane + oy * ow + ox0;
-                            for (int r = 0; r < positions; r++) {
-                                out[dst + r] = tile[r * CO + j] + b;
+                        int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
+                        if (positions == R && GATHER != null) {
+                            // A channel's R positions are a column of the tile: one gather, one store.
+                            for (int j = 0; j < channels; j++) {
+                                FloatVector v = FloatVector.fromArray(GATHER, tile, j, COLUMN, 0);
+                                if (bias != null) {
+                                    v = v.add(bias[grp * og + block * CO + j]);
+                                }
+                                v.intoArray(out, first + j * outPlane);
+                            }
+                        } else {
+                            for (int j = 0; j < channels; j++) {
+                                float b = bias == null ? 0f : bias[grp * og + block * CO + j];
+                                int dst = first + j * outPlane;
+                                for (int r = 0; r < positions; r++) {
+                                    out[dst + r] = tile[r * CO + j] + b;
+                                }
                             }
                         }
                     }
@@ -550,6 +565,16 @@ final class ChannelConvolution {
         a61.intoArray(tile, 6 * CO + L);
         a70.intoArray(tile, 7 * CO);
         a71.intoArray(tile, 7 * CO + L);
+    }
+
+    private static VectorSpecies<Float> gatherSpecies() {
+        for (VectorSpecies<Float> species : java.util.List.of(FloatVector.SPECIES_64, FloatVector.SPECIES_128,
+                FloatVector.SPECIES_256, FloatVector.SPECIES_512)) {
+            if (species.length() == R) {
+                return species;
+            }
+        }
+        return null;
     }
 
     private static float[] buffer(float[][] holder, int slot, int size) {
