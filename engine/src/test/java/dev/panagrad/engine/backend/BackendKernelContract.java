@@ -182,6 +182,17 @@ public abstract class BackendKernelContract {
     }
 
     @Test
+    void gemmWithTallCAndALargeBMatchesTheOracle() {
+        // C split by rows across threads that share each packed panel of B: two column panels, two k-blocks,
+        // rows that end mid-sliver, and beta scaling on the first block.
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                checkGemm(ta, tb, 211, 1060, 1030, -0.5f, 0.25f);
+            }
+        }
+    }
+
+    @Test
     void gemmWithBetaZeroIgnoresNaNInTheOutput() {
         float[] a = normal(9 * 11);
         float[] b = normal(11 * 37);

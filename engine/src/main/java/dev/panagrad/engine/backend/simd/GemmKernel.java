@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The structure is the classic one of BLIS and OpenBLAS:
  * <ol>
- *   <li>C is split into one part per thread, along M or N, whichever is larger. Each thread packs
- *       its own operands: on this class of machine, reading panels that another core packed costs
- *       more than packing them twice;</li>
+ *   <li>C is split into one part per thread, along M or N, whichever is larger. Split along M with a
+ *       large B, the threads pack each panel of B together and all read it (at n = 1024 on two
+ *       threads, a median of 205 GFLOPS against 195 when each packed the whole of B for itself);
+ *       otherwise each thread packs its own operands;</li>
  *   <li>within a part, op(B) is copied, KC rows x NC columns at a time, into "slivers" NR columns
  *       wide, stored k-major so that the micro-kernel reads each k-step's NR values contiguously;</li>
  *   <li>op(A) is copied, MC rows x KC columns at a time, into slivers MR rows high, also k-major, with
@@ -41,6 +42,12 @@ public final class GemmKernel {
     static final int MC = MR * Integer.getInteger("panagrad.gemm.mcSlivers", 24);
     /** Columns of one packed panel of B. */
     static final int NC = NR * Integer.getInteger("panagrad.gemm.ncSlivers", 32);
+    /**
+     * From this many floats of B on, threads that split C's rows share one packing of B. Below it, the
+     * extra parallel loop for packing is not repaid: at n = 256 the best of 300 products reached 183
+     * GFLOPS shared against 194 unshared, and n = 512 was the same either way.
+     */
+    private static final long SHARED_PANEL_FLOATS = 1 << 19;
     /** Below this many flops, threads cost more than they save. */
     private static final double PARALLEL_FLOPS = 2e6;
 
@@ -92,6 +99,10 @@ public final class GemmKernel {
         int units = splitM ? ceilDiv(m, MR) : ceilDiv(n, NR);
         int unit = splitM ? MR : NR;
         int parts = Math.min(threads, units);
+        if (splitM && (long) n * k >= SHARED_PANEL_FLOATS) {
+            sharedPanels(parts, transA, m, n, k, alpha, a, aOff, lda, packer, beta, c, cOff, ldc);
+            return;
+        }
         Parallel.forEach(parts, (p0, p1) -> {
             for (int part = p0; part < p1; part++) {
                 int from = (int) ((long) units * part / parts) * unit;
@@ -113,7 +124,6 @@ public final class GemmKernel {
     private static void serial(boolean transA, int m, int n, int jBase, int k, float alpha, float[] a, int aOff,
                                int lda, PanelPacker packer, float beta, float[] c, int cOff, int ldc) {
         Workspace ws = WORKSPACE.get();
-        float[] edge = ws.edge;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int nSlivers = ceilDiv(nc, NR);
@@ -123,34 +133,80 @@ public final class GemmKernel {
                 for (int s = 0; s < nSlivers; s++) {
                     packer.pack(pc, kc, jBase + jc + s * NR, Math.min(NR, n - jc - s * NR), bp, s * NR * kc);
                 }
-                // The first k-block applies beta; later ones add to what earlier ones wrote.
-                boolean accumulate = pc > 0 || beta != 0f;
-                if (pc == 0 && beta != 0f && beta != 1f) {
-                    scale(m, nc, beta, c, cOff + jc, ldc);
-                }
-                for (int ic = 0; ic < m; ic += MC) {
-                    int mc = Math.min(MC, m - ic);
-                    int mSlivers = ceilDiv(mc, MR);
-                    float[] ap = ws.packedA(mSlivers * MR * kc);
-                    for (int s = 0; s < mSlivers; s++) {
-                        packA(transA, a, aOff, lda, alpha, ic + s * MR, Math.min(MR, m - ic - s * MR), pc, kc,
-                                ap, s * MR * kc);
+                block(transA, m, nc, pc, kc, alpha, a, aOff, lda, bp, beta, c, cOff + jc, ldc, ws);
+            }
+        }
+    }
+
+    /**
+     * Splits the rows of C across threads that share each packed panel of B: the threads pack its
+     * slivers side by side, then each multiplies its own rows by the whole panel. B is read and packed
+     * once instead of once per thread.
+     */
+    private static void sharedPanels(int parts, boolean transA, int m, int n, int k, float alpha, float[] a,
+                                     int aOff, int lda, PanelPacker packer, float beta, float[] c, int cOff,
+                                     int ldc) {
+        Workspace caller = WORKSPACE.get();
+        int units = ceilDiv(m, MR);
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int nSlivers = ceilDiv(nc, NR);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float[] bp = caller.packedB(nSlivers * NR * kc);
+                int j0 = jc;
+                int p0 = pc;
+                Parallel.forRange(nSlivers, 1, (s0, s1) -> {
+                    for (int s = s0; s < s1; s++) {
+                        packer.pack(p0, kc, j0 + s * NR, Math.min(NR, n - j0 - s * NR), bp, s * NR * kc);
                     }
-                    for (int ns = 0; ns < nSlivers; ns++) {
-                        int nr = Math.min(NR, nc - ns * NR);
-                        for (int ms = 0; ms < mSlivers; ms++) {
-                            int mr = Math.min(MR, mc - ms * MR);
-                            int ci = cOff + (ic + ms * MR) * ldc + jc + ns * NR;
-                            if (mr == MR && nr == NR) {
-                                micro(kc, ap, ms * MR * kc, bp, ns * NR * kc, c, ci, ldc, accumulate);
-                            } else {
-                                micro(kc, ap, ms * MR * kc, bp, ns * NR * kc, edge, 0, NR, false);
-                                for (int r = 0; r < mr; r++) {
-                                    for (int j = 0; j < nr; j++) {
-                                        int o = ci + r * ldc + j;
-                                        c[o] = accumulate ? c[o] + edge[r * NR + j] : edge[r * NR + j];
-                                    }
-                                }
+                });
+                Parallel.forEach(parts, (q0, q1) -> {
+                    Workspace ws = WORKSPACE.get();
+                    for (int part = q0; part < q1; part++) {
+                        int from = (int) ((long) units * part / parts) * MR;
+                        int to = Math.min(m, (int) ((long) units * (part + 1) / parts) * MR);
+                        block(transA, to - from, nc, p0, kc, alpha, a, aOff + (transA ? from : from * lda), lda, bp,
+                                beta, c, cOff + from * ldc + j0, ldc, ws);
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * C[0:m, 0:nc] (+)= alpha op(A)[0:m, pc:pc+kc] times the packed panel {@code bp}; the first k-block
+     * ({@code pc == 0}) applies beta, later ones add to what earlier ones wrote. A is packed into
+     * {@code ws}, MC rows at a time.
+     */
+    private static void block(boolean transA, int m, int nc, int pc, int kc, float alpha, float[] a, int aOff,
+                              int lda, float[] bp, float beta, float[] c, int cOff, int ldc, Workspace ws) {
+        boolean accumulate = pc > 0 || beta != 0f;
+        if (pc == 0 && beta != 0f && beta != 1f) {
+            scale(m, nc, beta, c, cOff, ldc);
+        }
+        int nSlivers = ceilDiv(nc, NR);
+        float[] edge = ws.edge;
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = Math.min(MC, m - ic);
+            int mSlivers = ceilDiv(mc, MR);
+            float[] ap = ws.packedA(mSlivers * MR * kc);
+            for (int s = 0; s < mSlivers; s++) {
+                packA(transA, a, aOff, lda, alpha, ic + s * MR, Math.min(MR, m - ic - s * MR), pc, kc, ap, s * MR * kc);
+            }
+            for (int ns = 0; ns < nSlivers; ns++) {
+                int nr = Math.min(NR, nc - ns * NR);
+                for (int ms = 0; ms < mSlivers; ms++) {
+                    int mr = Math.min(MR, mc - ms * MR);
+                    int ci = cOff + (ic + ms * MR) * ldc + ns * NR;
+                    if (mr == MR && nr == NR) {
+                        micro(kc, ap, ms * MR * kc, bp, ns * NR * kc, c, ci, ldc, accumulate);
+                    } else {
+                        micro(kc, ap, ms * MR * kc, bp, ns * NR * kc, edge, 0, NR, false);
+                        for (int r = 0; r < mr; r++) {
+                            for (int j = 0; j < nr; j++) {
+                                int o = ci + r * ldc + j;
+                                c[o] = accumulate ? c[o] + edge[r * NR + j] : edge[r * NR + j];
                             }
                         }
                     }
