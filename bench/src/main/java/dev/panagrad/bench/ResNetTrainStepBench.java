@@ -20,6 +20,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * One training step of a CIFAR ResNet on a batch of 32 x 32 colour images with 100 classes, as
  * bench/peer/torch_resnet_cifar.py measures it: zero the gradients, forward, cross-entropy, backward,
  * SGD (momentum 0.9, weight decay 5e-4). Images/s = batch / time.
+ *
+ * <p>The fork runs with a fixed heap ({@code -Xms8g -Xmx8g}), as for any steady-state JVM measurement:
+ * a step allocates hundreds of MB, and while G1 was still growing the heap it started concurrent cycles
+ * beside the two compute threads. ResNet-56 measured 398 +- 85 and 412 +- 40 ms a step with a growing
+ * heap, 355 +- 34 and 360 +- 62 with a fixed one.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -27,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 6, time = 5)
 @Measurement(iterations = 5, time = 4)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "-Xmx8g", "-XX:+UseG1GC"})
+    "-Xms8g", "-Xmx8g", "-XX:+UseG1GC"})
 public class ResNetTrainStepBench {
     @Param({"20", "56"})
     public int depth;
