@@ -25,12 +25,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * Inference of a CIFAR ResNet (eval mode, no graph) on a batch of 32 x 32 colour images with 100
  * classes, as bench/peer/torch_resnet_cifar.py measures it under {@code torch.no_grad()}.
  * Images/s = batch / time.
+ *
+ * <p>Warm-up is 30 s: in some JVMs ResNet-56 was still at 140-150 ms a batch after 10 s, and reached
+ * 112-118 ms only after 20 s or more.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 5, time = 2)
-@Measurement(iterations = 5, time = 2)
+@Warmup(iterations = 10, time = 3)
+@Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
     "-Xmx8g", "-XX:+UseG1GC"})
 public class ResNetInferenceBench {
