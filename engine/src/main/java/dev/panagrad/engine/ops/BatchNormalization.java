@@ -21,18 +21,10 @@ public final class BatchNormalization {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, float momentum, float eps) {
-        if (x.rank() < 2) {
-            throw new IllegalArgumentException("batchNorm: expected input [N, C, ...], got " + x.shape());
-        }
+        checkShapes("batchNorm", x, runningMean, runningVar, weight, bias);
         int batch = x.size(0);
         int channels = x.size(1);
         int spatial = x.shape().product(2, x.rank());
-        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
-            if (t != null && (t.rank() != 1 || t.size(0) != channels)) {
-                throw new IllegalArgumentException("batchNorm: input " + x.shape() + " has " + channels
-                        + " channels, a parameter or statistic has shape " + t.shape());
-            }
-        }
         Backend be = Backends.current();
         Tensor mean;
         Tensor var;
@@ -58,18 +50,10 @@ public final class BatchNormalization {
             mean = runningMean.copy();
             var = runningVar.copy();
         }
-        // invStd = (var + eps)^-1/2; scale = gamma invStd; shift = beta - mean scale.
-        Tensor invStd = Tensor.zeros(channels);
-        be.unary(UnaryOp.AFFINE, 1f, eps, var.storage(), invStd.storage(), channels);
-        be.unary(UnaryOp.POW, -0.5f, 0f, invStd.storage(), invStd.storage(), channels);
-        Tensor scale;
-        Tensor shift;
-        try (var ignored = Grad.disabled()) {
-            scale = weight == null ? invStd : weight.mul(invStd);
-            shift = bias == null ? mean.mul(scale).neg() : bias.sub(mean.mul(scale));
-        }
-        Tensor y = Tensor.zeros(x.shape());
-        be.channelAffine(x.storage(), batch, channels, spatial, scale.storage(), shift.storage(), y.storage());
+        Tensor[] affine = scaleAndShift(mean, var, weight, bias, eps);
+        Tensor invStd = affine[0];
+        Tensor y = Tensor.empty(x.shape()); // written in full by the kernel
+        be.channelAffine(x.storage(), batch, channels, spatial, affine[1].storage(), affine[2].storage(), y.storage());
         Tensor[] inputs = weight != null && bias != null ? new Tensor[] {x, weight, bias}
                 : weight != null ? new Tensor[] {x, weight} : bias != null ? new Tensor[] {x, bias} : new Tensor[] {x};
         return Autograd.op("batchNorm", inputs).saves(x).result(y, (g, needs) -> {
@@ -91,5 +75,59 @@ public final class BatchNormalization {
             }
             return grads;
         });
+    }
+
+    /**
+     * Evaluation-mode batch normalisation written over x ([N, C, ...]) with the running statistics, for
+     * inference: a block whose intermediate no one else holds normalises it where it is, instead of
+     * writing a new tensor. Returns a tensor over x's storage. Records no graph, so it refuses when
+     * autograd is on and x, gamma or beta requires grad.
+     *
+     * @param weight gamma [C] or null (1); bias beta [C] or null (0)
+     */
+    public static Tensor batchNormEvalInPlace(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                              Tensor bias, float eps) {
+        checkShapes("batchNormEvalInPlace", x, runningMean, runningVar, weight, bias);
+        if (runningMean == null || runningVar == null) {
+            throw new IllegalArgumentException("batchNormEvalInPlace: evaluation needs running statistics");
+        }
+        if (Grad.isEnabled() && (x.requiresGrad() || weight != null && weight.requiresGrad()
+                || bias != null && bias.requiresGrad())) {
+            throw new IllegalStateException("batchNormEvalInPlace: input " + x.shape() + " or its parameters "
+                    + "require grad and autograd is on; the backward of batch norm needs the input it would overwrite");
+        }
+        Tensor[] affine = scaleAndShift(runningMean, runningVar, weight, bias, eps);
+        Backends.current().channelAffine(x.storage(), x.size(0), x.size(1), x.shape().product(2, x.rank()),
+                affine[1].storage(), affine[2].storage(), x.storage());
+        x.storage().bumpVersion();
+        return Tensor.fromStorage(x.storage(), x.shape());
+    }
+
+    /** {invStd, scale, shift} per channel: invStd = (var + eps)^-1/2, scale = gamma invStd, shift = beta - mean scale. */
+    private static Tensor[] scaleAndShift(Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps) {
+        int channels = var.numel();
+        Backend be = Backends.current();
+        Tensor invStd = Tensor.zeros(channels);
+        be.unary(UnaryOp.AFFINE, 1f, eps, var.storage(), invStd.storage(), channels);
+        be.unary(UnaryOp.POW, -0.5f, 0f, invStd.storage(), invStd.storage(), channels);
+        try (var ignored = Grad.disabled()) {
+            Tensor scale = weight == null ? invStd : weight.mul(invStd);
+            Tensor shift = bias == null ? mean.mul(scale).neg() : bias.sub(mean.mul(scale));
+            return new Tensor[] {invStd, scale, shift};
+        }
+    }
+
+    private static void checkShapes(String op, Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                    Tensor bias) {
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException(op + ": expected input [N, C, ...], got " + x.shape());
+        }
+        int channels = x.size(1);
+        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (t != null && (t.rank() != 1 || t.size(0) != channels)) {
+                throw new IllegalArgumentException(op + ": input " + x.shape() + " has " + channels
+                        + " channels, a parameter or statistic has shape " + t.shape());
+            }
+        }
     }
 }

@@ -71,4 +71,38 @@ class BatchNormalizationTest {
         GradCheck.assertGradients(in -> BatchNormalization.batchNorm(in[0], mean, var, in[1], in[2], false, 0.1f, 1e-5f),
                 x, gamma, beta);
     }
+
+    @Test
+    void evaluationInPlaceOverwritesTheInputWithTheEvaluationResult() {
+        Tensor x = Tensor.randn(rng, 3, 4, 5, 5);
+        Tensor mean = Tensor.randn(rng, 4);
+        Tensor var = Tensor.rand(rng, 4).add(0.5f);
+        Tensor gamma = Tensor.randn(rng, 4);
+        Tensor beta = Tensor.randn(rng, 4);
+        float[] expected = BatchNormalization.batchNorm(x, mean, var, gamma, beta, false, 0.1f, 1e-5f).toArray();
+        int version = x.storage().version();
+        Tensor y;
+        try (var ignored = dev.panagrad.engine.Grad.disabled()) {
+            y = BatchNormalization.batchNormEvalInPlace(x, mean, var, gamma, beta, 1e-5f);
+        }
+        assertThat(y.storage()).isSameAs(x.storage());
+        assertThat(x.toArray()).containsExactly(expected);
+        assertThat(x.storage().version()).isGreaterThan(version);
+    }
+
+    @Test
+    void evaluationInPlaceRefusesAnInputThatAutogradWouldNeed() {
+        Tensor x = Tensor.randn(rng, 2, 3, 2, 2).requiresGrad(true);
+        assertThatThrownBy(() -> BatchNormalization.batchNormEvalInPlace(x, Tensor.zeros(3), Tensor.ones(3), null,
+                null, 1e-5f))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("batchNormEvalInPlace: input [2, 3, 2, 2] or its parameters require grad");
+    }
+
+    @Test
+    void evaluationInPlaceNamesTheShapesThatDoNotMatch() {
+        assertThatThrownBy(() -> BatchNormalization.batchNormEvalInPlace(Tensor.zeros(2, 3, 4), Tensor.zeros(4),
+                Tensor.ones(4), null, null, 1e-5f))
+                .hasMessage("batchNormEvalInPlace: input [2, 3, 4] has 3 channels, a parameter or statistic has shape [4]");
+    }
 }

@@ -2,6 +2,7 @@ package dev.panagrad.nn.layers;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.ops.BatchNormalization;
 import dev.panagrad.nn.DType;
 import dev.panagrad.nn.Functional;
 import dev.panagrad.nn.Module;
@@ -46,6 +47,19 @@ public abstract class BatchNorm extends Module {
             }
         }
         return Functional.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+    }
+
+    /**
+     * {@link #forward}, except that in evaluation mode with autograd off it normalises x where it is and
+     * returns a tensor over x's storage, instead of writing a new tensor: for a caller that made x and
+     * does not need it afterwards, such as a residual block's convolution output during inference.
+     */
+    public Tensor forwardInPlace(Tensor x) {
+        if (isTraining() || Grad.isEnabled()) {
+            return forward(x);
+        }
+        checkInput(x);
+        return BatchNormalization.batchNormEvalInPlace(x, runningMean, runningVar, weight, bias, eps);
     }
 
     public Tensor weight() {

@@ -38,8 +38,8 @@ public final class BasicBlock extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));
-        out = bn2.forward(conv2.forward(out));
+        Tensor out = relu.forward(bn1.forwardInPlace(conv1.forward(x)));
+        out = bn2.forwardInPlace(conv2.forward(out));
         Tensor shortcut = downsample == null ? x : downsample.forward(x);
         return relu.forward(out.addInPlace(shortcut)); // as torchvision: out += identity
     }

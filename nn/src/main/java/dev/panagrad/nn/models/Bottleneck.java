@@ -41,9 +41,9 @@ public final class Bottleneck extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));
-        out = relu.forward(bn2.forward(conv2.forward(out)));
-        out = bn3.forward(conv3.forward(out));
+        Tensor out = relu.forward(bn1.forwardInPlace(conv1.forward(x)));
+        out = relu.forward(bn2.forwardInPlace(conv2.forward(out)));
+        out = bn3.forwardInPlace(conv3.forward(out));
         Tensor shortcut = downsample == null ? x : downsample.forward(x);
         return relu.forward(out.addInPlace(shortcut)); // as torchvision: out += identity
     }

@@ -85,7 +85,7 @@ public final class ResNet extends Module {
 
     /** Logits, embedding [N, {@link #embeddingSize()}] and the output of every stage, from one pass. */
     public Output forwardAll(Tensor x) {
-        Tensor h = relu.forward(bn1.forward(conv1.forward(x)));
+        Tensor h = relu.forward(bn1.forwardInPlace(conv1.forward(x)));
         if (maxpool != null) {
             h = maxpool.forward(h);
         }

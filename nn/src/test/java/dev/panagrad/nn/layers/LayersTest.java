@@ -49,6 +49,29 @@ class LayersTest {
     }
 
     @Test
+    void batchNormInPlaceOverwritesItsInputOnlyInEvaluationWithAutogradOff() {
+        BatchNorm2d bn = new BatchNorm2d(3);
+        try (var ignored = Grad.disabled()) {
+            bn.forward(Tensor.randn(rng, 4, 3, 2, 2).mul(2f).add(1f)); // running statistics away from 0 and 1
+        }
+        Tensor x = Tensor.randn(rng, 2, 3, 2, 2);
+        float[] original = x.toArray();
+        // Training mode: forward, and x is left alone.
+        assertThat(bn.forwardInPlace(x).storage()).isNotSameAs(x.storage());
+        assertThat(x.toArray()).containsExactly(original);
+        bn.eval();
+        float[] expected = bn.forward(x).toArray();
+        // Evaluation with autograd on: forward, and x is left alone.
+        assertThat(bn.forwardInPlace(x).toArray()).containsExactly(expected);
+        assertThat(x.toArray()).containsExactly(original);
+        try (var ignored = Grad.disabled()) {
+            Tensor y = bn.forwardInPlace(x);
+            assertThat(y.storage()).isSameAs(x.storage());
+        }
+        assertThat(x.toArray()).containsExactly(expected);
+    }
+
+    @Test
     void dropoutZeroesAndRescalesInTrainingOnly() {
         Dropout d = new Dropout(0.25f, new Rng(1));
         Tensor y = d.forward(Tensor.ones(10_000));

@@ -60,6 +60,21 @@ class ResNetTest {
     }
 
     @Test
+    void inferenceWithAutogradOffGivesTheSameLogitsAsEvaluationWithAutogradOn() {
+        // With autograd off, blocks normalise their convolution outputs in place; the numbers must not change.
+        for (String name : List.of("resnet8", "resnet50")) {
+            ResNet net = ResNets.create(name, 10, rng);
+            Tensor images = Tensor.randn(rng, 2, 3, 32, 32);
+            net.forward(images); // training mode: running statistics move away from 0 and 1
+            net.eval();
+            float[] withGraph = net.forward(images).toArray();
+            try (var ignored = Grad.disabled()) {
+                assertThat(net.forward(images).toArray()).as(name).containsExactly(withGraph);
+            }
+        }
+    }
+
+    @Test
     void greyImagesAndImageNetStems() {
         ResNet net = ResNets.create("resnet18", 10, 1, rng);
         ResNet.Output out = net.forwardAll(Tensor.randn(rng, 2, 1, 64, 64));
