@@ -92,7 +92,7 @@ public final class GemmKernel {
         }
         int threads = Parallel.threads();
         if (threads == 1 || Parallel.inWorker() || 2.0 * m * n * k < PARALLEL_FLOPS) {
-            serial(transA, m, n, 0, k, alpha, a, aOff, lda, packer, beta, c, cOff, ldc);
+            blocked(1, transA, m, n, 0, k, alpha, a, aOff, lda, packer, beta, c, cOff, ldc);
             return;
         }
         boolean splitM = ceilDiv(m, MR) >= ceilDiv(n, NR);
@@ -100,7 +100,7 @@ public final class GemmKernel {
         int unit = splitM ? MR : NR;
         int parts = Math.min(threads, units);
         if (splitM && (long) n * k >= SHARED_PANEL_FLOATS) {
-            sharedPanels(parts, transA, m, n, k, alpha, a, aOff, lda, packer, beta, c, cOff, ldc);
+            blocked(parts, transA, m, n, 0, k, alpha, a, aOff, lda, packer, beta, c, cOff, ldc);
             return;
         }
         Parallel.forEach(parts, (p0, p1) -> {
@@ -108,44 +108,25 @@ public final class GemmKernel {
                 int from = (int) ((long) units * part / parts) * unit;
                 int to = Math.min(splitM ? m : n, (int) ((long) units * (part + 1) / parts) * unit);
                 if (splitM) {
-                    serial(transA, to - from, n, 0, k, alpha, a, aOff + (transA ? from : from * lda), lda, packer,
-                            beta, c, cOff + from * ldc, ldc);
+                    blocked(1, transA, to - from, n, 0, k, alpha, a, aOff + (transA ? from : from * lda), lda,
+                            packer, beta, c, cOff + from * ldc, ldc);
                 } else {
-                    serial(transA, m, to - from, from, k, alpha, a, aOff, lda, packer, beta, c, cOff + from, ldc);
+                    blocked(1, transA, m, to - from, from, k, alpha, a, aOff, lda, packer, beta, c, cOff + from,
+                            ldc);
                 }
             }
         });
     }
 
     /**
-     * The blocked algorithm on the calling thread, with that thread's packing buffers, for the columns
-     * {@code [jBase, jBase + n)} of B (C's columns start at {@code cOff}).
+     * The blocked algorithm for the columns {@code [jBase, jBase + n)} of B (C's columns start at
+     * {@code cOff}), with C's rows split into {@code parts} that share each packed panel of B. With more
+     * than one part, the threads pack the panel's slivers side by side, then each multiplies its own rows
+     * by the whole panel: B is read and packed once instead of once per thread. One part runs on the
+     * calling thread with its own packing buffers.
      */
-    private static void serial(boolean transA, int m, int n, int jBase, int k, float alpha, float[] a, int aOff,
-                               int lda, PanelPacker packer, float beta, float[] c, int cOff, int ldc) {
-        Workspace ws = WORKSPACE.get();
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
-            int nSlivers = ceilDiv(nc, NR);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                float[] bp = ws.packedB(nSlivers * NR * kc);
-                for (int s = 0; s < nSlivers; s++) {
-                    packer.pack(pc, kc, jBase + jc + s * NR, Math.min(NR, n - jc - s * NR), bp, s * NR * kc);
-                }
-                block(transA, m, nc, pc, kc, alpha, a, aOff, lda, bp, beta, c, cOff + jc, ldc, ws);
-            }
-        }
-    }
-
-    /**
-     * Splits the rows of C across threads that share each packed panel of B: the threads pack its
-     * slivers side by side, then each multiplies its own rows by the whole panel. B is read and packed
-     * once instead of once per thread.
-     */
-    private static void sharedPanels(int parts, boolean transA, int m, int n, int k, float alpha, float[] a,
-                                     int aOff, int lda, PanelPacker packer, float beta, float[] c, int cOff,
-                                     int ldc) {
+    private static void blocked(int parts, boolean transA, int m, int n, int jBase, int k, float alpha, float[] a,
+                                int aOff, int lda, PanelPacker packer, float beta, float[] c, int cOff, int ldc) {
         Workspace caller = WORKSPACE.get();
         int units = ceilDiv(m, MR);
         for (int jc = 0; jc < n; jc += NC) {
@@ -156,11 +137,17 @@ public final class GemmKernel {
                 float[] bp = caller.packedB(nSlivers * NR * kc);
                 int j0 = jc;
                 int p0 = pc;
-                Parallel.forRange(nSlivers, 1, (s0, s1) -> {
+                Parallel.Range pack = (s0, s1) -> {
                     for (int s = s0; s < s1; s++) {
-                        packer.pack(p0, kc, j0 + s * NR, Math.min(NR, n - j0 - s * NR), bp, s * NR * kc);
+                        packer.pack(p0, kc, jBase + j0 + s * NR, Math.min(NR, n - j0 - s * NR), bp, s * NR * kc);
                     }
-                });
+                };
+                if (parts == 1) {
+                    pack.run(0, nSlivers);
+                    block(transA, m, nc, p0, kc, alpha, a, aOff, lda, bp, beta, c, cOff + j0, ldc, caller);
+                    continue;
+                }
+                Parallel.forRange(nSlivers, 1, pack);
                 Parallel.forEach(parts, (q0, q1) -> {
                     Workspace ws = WORKSPACE.get();
                     for (int part = q0; part < q1; part++) {
