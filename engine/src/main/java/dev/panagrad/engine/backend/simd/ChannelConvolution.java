@@ -24,8 +24,12 @@ final class ChannelConvolution {
     private static final int CO = 2 * L;
     /** Output positions per tile. */
     private static final int R = 8;
-    /** R lanes, to move a tile column (one channel's R positions) in one gather; null if no such species. */
-    private static final VectorSpecies<Float> GATHER = gatherSpecies();
+    /**
+     * R lanes, to move a tile column (one channel's R positions) in one gather; null where the machine's
+     * vectors are narrower than R floats, as a wider species would not be a native vector there.
+     */
+    private static final VectorSpecies<Float> GATHER =
+            L >= R ? VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(R * Float.SIZE)) : null;
     /** Offsets of a tile column's R entries. */
     private static final int[] COLUMN = java.util.stream.IntStream.range(0, R).map(r -> r * CO).toArray();
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -579,16 +583,6 @@ final class ChannelConvolution {
         a61.intoArray(tile, 6 * CO + L);
         a70.intoArray(tile, 7 * CO);
         a71.intoArray(tile, 7 * CO + L);
-    }
-
-    private static VectorSpecies<Float> gatherSpecies() {
-        for (VectorSpecies<Float> species : java.util.List.of(FloatVector.SPECIES_64, FloatVector.SPECIES_128,
-                FloatVector.SPECIES_256, FloatVector.SPECIES_512)) {
-            if (species.length() == R) {
-                return species;
-            }
-        }
-        return null;
     }
 
     private static float[] buffer(float[][] holder, int slot, int size) {
