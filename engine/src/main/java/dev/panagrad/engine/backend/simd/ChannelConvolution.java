@@ -30,6 +30,13 @@ final class ChannelConvolution {
      */
     private static final VectorSpecies<Float> GATHER =
             L >= R ? VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(R * Float.SIZE)) : null;
+    /**
+     * Whether the machine holds this kernel's tiles in registers: the forward's R positions by 2 vectors
+     * (26 registers under C2's schedule) and the weight gradient's 9 taps by 2 vectors (29). With 16
+     * registers (AVX2) they would spill accumulators to the stack, so the convolution takes the direct
+     * and GEMM paths instead, whose tiles are chosen for 16.
+     */
+    static final boolean TILES_FIT = VectorMachine.CURRENT.fits(R, 2) && VectorMachine.CURRENT.fits(9, 2);
     /** Offsets of a tile column's R entries. */
     private static final int[] COLUMN = java.util.stream.IntStream.range(0, R).map(r -> r * CO).toArray();
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -46,13 +53,13 @@ final class ChannelConvolution {
      * 32 -> 32, 2.04 against 2.13; with 16 output channels half of each tile would be padding, so no.
      */
     static boolean suits(ConvGeometry g) {
-        return g.kernelH() * g.kernelW() > 1 && g.groupOutChannels() >= CO
+        return TILES_FIT && g.kernelH() * g.kernelW() > 1 && g.groupOutChannels() >= CO
                 && (g.strideH() > 1 || g.strideW() > 1 || g.outH() * g.outW() <= 256);
     }
 
     /** Whether {@link #backwardInput} is the better input gradient: stride 1, small planes, wide inputs. */
     static boolean suitsInputGradient(ConvGeometry g) {
-        return !g.isPointwise() && DirectConvolution.supportsInputGradient(g) && g.groupInChannels() >= CO
+        return TILES_FIT && !g.isPointwise() && DirectConvolution.supportsInputGradient(g) && g.groupInChannels() >= CO
                 && g.inH() * g.inW() <= 256;
     }
 

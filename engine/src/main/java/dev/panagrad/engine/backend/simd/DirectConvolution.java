@@ -27,11 +27,22 @@ final class DirectConvolution {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /**
-     * Output channels per register tile: 8, so that 16 output channels fill two slivers. GEMM's 6 left a
-     * ninth of the tiles idle there: 16 -> 16 on 32 x 32 took 4400 us on one thread, now 4120.
+     * The forward's register tile, output channels by vectors of positions, chosen for the machine's
+     * registers: 8 x 2 (26 registers) where there are 32, so that 16 output channels fill two slivers
+     * (GEMM's 6 rows would leave a ninth of the tiles idle there); 3 x 3 (15) where there are 16.
      */
-    private static final int MR = 8;
-    private static final int NR = GemmKernel.NR;
+    static final RegisterTile TILE = RegisterTile.choose(VectorMachine.CURRENT,
+            java.util.List.of(RegisterTile.of(8, 2), RegisterTile.of(3, 3)), System.getProperty("panagrad.direct.tile"));
+    private static final boolean EIGHT_BY_TWO = TILE.equals(RegisterTile.of(8, 2));
+    private static final int MR = TILE.rows();
+    private static final int NR = TILE.vectors() * L;
+    /**
+     * The weight gradient's tile, output channels by taps, each a dot product of rows: 4 x 4 (24
+     * registers) or, where there are 16, 2 x 4 (14).
+     */
+    static final RegisterTile DOT_TILE = RegisterTile.choose(VectorMachine.CURRENT,
+            java.util.List.of(RegisterTile.of(4, 4), RegisterTile.of(2, 4)), System.getProperty("panagrad.direct.dotTile"));
+    private static final int DOT_ROWS = DOT_TILE.rows();
     /** Depth of one block of taps; measured with 256, independent of the GEMM's blocking. */
     private static final int KC = 256;
     private static final int WEIGHT_CHUNKS = 8;
@@ -156,11 +167,21 @@ final class DirectConvolution {
 
     /**
      * The MR x NR tile: c = A-sliver . rows of xp at off[oi + t] + q0 (+ c when accumulating). The
-     * register blocking of GemmKernel's micro-kernel with 8 rows instead of 6; the GEMM reads packed rows
-     * at a fixed stride instead, and sharing one kernel through an offset table cost it about 15%.
+     * register blocking of GemmKernel's micro-kernel; the GEMM reads packed rows at a fixed stride
+     * instead, and sharing one kernel through an offset table cost it about 15%.
      */
     private static void micro(int kc, float[] ap, int ai, float[] xp, int[] off, int oi, int q0, float[] c, int ci,
                               int ldc, boolean accumulate) {
+        if (EIGHT_BY_TWO) {
+            micro8x2(kc, ap, ai, xp, off, oi, q0, c, ci, ldc, accumulate);
+        } else {
+            micro3x3(kc, ap, ai, xp, off, oi, q0, c, ci, ldc, accumulate);
+        }
+    }
+
+    /** 8 output channels by 2 vectors of positions. */
+    private static void micro8x2(int kc, float[] ap, int ai, float[] xp, int[] off, int oi, int q0, float[] c, int ci,
+                                 int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -169,7 +190,7 @@ final class DirectConvolution {
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-        for (int t = 0; t < kc; t++, ai += MR) {
+        for (int t = 0; t < kc; t++, ai += 8) {
             int bi = off[oi + t] + q0;
             FloatVector b0 = FloatVector.fromArray(S, xp, bi);
             FloatVector b1 = FloatVector.fromArray(S, xp, bi + L);
@@ -233,6 +254,52 @@ final class DirectConvolution {
         c61.intoArray(c, ci + 6 * ldc + L);
         c70.intoArray(c, ci + 7 * ldc);
         c71.intoArray(c, ci + 7 * ldc + L);
+    }
+
+    /** 3 output channels by 3 vectors of positions: the tile for 16 vector registers. */
+    private static void micro3x3(int kc, float[] ap, int ai, float[] xp, int[] off, int oi, int q0, float[] c, int ci,
+                                 int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        for (int t = 0; t < kc; t++, ai += 3) {
+            int bi = off[oi + t] + q0;
+            FloatVector b0 = FloatVector.fromArray(S, xp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, xp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, xp, bi + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            c02 = av.fma(b2, c02);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            c12 = av.fma(b2, c12);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            c22 = av.fma(b2, c22);
+        }
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, ci));
+            c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, ci + 2 * L));
+            c10 = c10.add(FloatVector.fromArray(S, c, ci + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, ci + ldc + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, ci + ldc + 2 * L));
+            c20 = c20.add(FloatVector.fromArray(S, c, ci + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, ci + 2 * ldc + L));
+            c22 = c22.add(FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L));
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c02.intoArray(c, ci + 2 * L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c12.intoArray(c, ci + ldc + 2 * L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c22.intoArray(c, ci + 2 * ldc + 2 * L);
     }
 
     /** Copies Cg planes of x into xpad with a zero border of pH rows and pW columns. */
@@ -347,13 +414,17 @@ final class DirectConvolution {
     /** dw[o][j] += sum over q < qt of dy[o][q] * xpad[off[j] + q], for o < og and j < k. */
     private static void dots(int og, int k, int[] off, int qt, float[] dy, float[] xpad, float[] dw, int dwOff) {
         int o = 0;
-        for (; o + 4 <= og; o += 4) {
+        for (; o + DOT_ROWS <= og; o += DOT_ROWS) {
             int j = 0;
             for (; j + 4 <= k; j += 4) {
-                dot4x4(dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
+                if (DOT_ROWS == 4) {
+                    dot4x4(dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
+                } else {
+                    dot2x4(dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
+                }
             }
             for (; j < k; j++) {
-                for (int r = o; r < o + 4; r++) {
+                for (int r = o; r < o + DOT_ROWS; r++) {
                     dw[dwOff + r * k + j] += dot(dy, r * qt, xpad, off[j], qt);
                 }
             }
@@ -413,6 +484,37 @@ final class DirectConvolution {
         dw[w0 + 3 * ldw + 1] += Lanes.sum(a31);
         dw[w0 + 3 * ldw + 2] += Lanes.sum(a32);
         dw[w0 + 3 * ldw + 3] += Lanes.sum(a33);
+    }
+
+    /** Two rows of dY against four shifted rows of x: the weight-gradient tile for 16 vector registers. */
+    private static void dot2x4(float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3, float[] dw,
+                               int w0, int ldw) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+        for (int q = 0; q < ld; q += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x, x0 + q);
+            FloatVector v1 = FloatVector.fromArray(S, x, x1 + q);
+            FloatVector v2 = FloatVector.fromArray(S, x, x2 + q);
+            FloatVector v3 = FloatVector.fromArray(S, x, x3 + q);
+            FloatVector d = FloatVector.fromArray(S, dy, d0 + q);
+            a00 = d.fma(v0, a00);
+            a01 = d.fma(v1, a01);
+            a02 = d.fma(v2, a02);
+            a03 = d.fma(v3, a03);
+            d = FloatVector.fromArray(S, dy, d0 + ld + q);
+            a10 = d.fma(v0, a10);
+            a11 = d.fma(v1, a11);
+            a12 = d.fma(v2, a12);
+            a13 = d.fma(v3, a13);
+        }
+        dw[w0] += Lanes.sum(a00);
+        dw[w0 + 1] += Lanes.sum(a01);
+        dw[w0 + 2] += Lanes.sum(a02);
+        dw[w0 + 3] += Lanes.sum(a03);
+        dw[w0 + ldw] += Lanes.sum(a10);
+        dw[w0 + ldw + 1] += Lanes.sum(a11);
+        dw[w0 + ldw + 2] += Lanes.sum(a12);
+        dw[w0 + ldw + 3] += Lanes.sum(a13);
     }
 
     private static float dot(float[] a, int ai, float[] b, int bi, int n) {

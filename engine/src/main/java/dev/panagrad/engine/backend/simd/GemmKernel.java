@@ -10,16 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The structure is the classic one of BLIS and OpenBLAS:
  * <ol>
  *   <li>C is split into one part per thread, along M or N, whichever is larger. Split along M with a
- *       large B, the threads pack each panel of B together and all read it (at n = 1024 on two
- *       threads, a median of 205 GFLOPS against 195 when each packed the whole of B for itself);
- *       otherwise each thread packs its own operands;</li>
+ *       large B, the threads pack each panel of B together and all read it instead of each packing the
+ *       whole of B for itself; otherwise each thread packs its own operands;</li>
  *   <li>within a part, op(B) is copied, KC rows x NC columns at a time, into "slivers" NR columns
  *       wide, stored k-major so that the micro-kernel reads each k-step's NR values contiguously;</li>
  *   <li>op(A) is copied, MC rows x KC columns at a time, into slivers MR rows high, also k-major, with
  *       alpha folded in. Packing absorbs the transpose flags, so callers never transpose;</li>
- *   <li>the micro-kernel keeps an MR x NR tile of C in MR x 2 vector registers and, per k-step,
- *       broadcasts MR values of A against two vectors of B: 2 MR fused multiply-adds per 2 + MR
- *       loads.</li>
+ *   <li>the micro-kernel keeps an MR x NR tile of C in vector registers and, per k-step, broadcasts MR
+ *       values of A against NR / lanes vectors of B. The tile is chosen for the machine's vector
+ *       registers ({@link RegisterTile}): 6 x 2 vectors with 32 registers, 3 x 3 with 16; MC follows from the
+ *       L2 size ({@link VectorMachine}).</li>
  * </ol>
  * Every element of C sums its k-products in the same order whatever the thread count, so results do
  * not depend on how many threads run.
@@ -27,19 +27,25 @@ import jdk.incubator.vector.VectorSpecies;
 public final class GemmKernel {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
-    /** Rows of the register tile. */
-    static final int MR = 6;
-    /** Columns of the register tile: two vectors. */
-    static final int NR = 2 * LANES;
     /**
-     * Depth of one packed block. Deep blocks pay on this class of machine (Zen 4: 1 MB L2 per core):
-     * each MR x NR tile of C is loaded and stored once per block, and A and B are packed fewer times.
-     * Measured at n = 1024 on one thread, median of
-     * 200 products: 89 GFLOPS with KC = 256, 98 with 512, 104 with 1024.
+     * The register tile, chosen for this machine's registers. Two are written out: 6 x 2 (20 registers
+     * under C2's schedule) and 3 x 3 (15), for machines with 32 and 16 vector registers.
+     */
+    static final RegisterTile TILE = RegisterTile.choose(VectorMachine.CURRENT,
+            java.util.List.of(RegisterTile.of(6, 2), RegisterTile.of(3, 3)), System.getProperty("panagrad.gemm.tile"));
+    /** Rows of the register tile. */
+    static final int MR = TILE.rows();
+    /** Columns of the register tile: {@link RegisterTile#vectors} vectors. */
+    static final int NR = TILE.vectors() * LANES;
+    private static final boolean SIX_BY_TWO = TILE.equals(RegisterTile.of(6, 2));
+    /**
+     * Depth of one packed block. Deep blocks pay: each MR x NR tile of C is loaded and stored once per
+     * block, and A and B are packed fewer times (KC = 256, 512 and 1024 compared in bench/RESULTS.md).
      */
     static final int KC = Integer.getInteger("panagrad.gemm.kc", 1024);
-    /** Rows of one packed block of A: 144 rows x KC = 576 KB, about half of L2. */
-    static final int MC = MR * Integer.getInteger("panagrad.gemm.mcSlivers", 24);
+    /** Rows of one packed block of A: MC x KC floats fill about half of the L2 cache, whole slivers. */
+    static final int MC = MR * Integer.getInteger("panagrad.gemm.mcSlivers",
+            Math.max(1, VectorMachine.CURRENT.l2Bytes() / 2 / (KC * Float.BYTES) / MR));
     /** Columns of one packed panel of B. */
     static final int NC = NR * Integer.getInteger("panagrad.gemm.ncSlivers", 32);
     /**
@@ -65,6 +71,25 @@ public final class GemmKernel {
     @FunctionalInterface
     public interface PanelPacker {
         void pack(int p0, int kc, int j0, int nr, float[] dst, int offset);
+    }
+
+    /** The tile and blocking in use, for the backend's description. */
+    public static String describe() {
+        return "GEMM tile " + MR + " x " + NR + " (" + TILE + " vectors), KC " + KC + ", MC " + MC + ", NC " + NC;
+    }
+
+    /**
+     * One call of the micro-kernel on packed slivers: {@code c[0:MR, 0:NR] = ap . bp} with {@code kc}
+     * k-steps, {@code ap} k-major MR rows, {@code bp} k-major NR columns, c row-major with leading
+     * dimension NR. For measuring the register tile in place, with its operands in cache.
+     */
+    public static void tile(int kc, float[] ap, float[] bp, float[] c) {
+        micro(kc, ap, 0, bp, 0, c, 0, NR, false);
+    }
+
+    /** Register-tile height: rows of A per micro-kernel call. */
+    public static int tileRows() {
+        return MR;
     }
 
     /** Register-tile width: packers fill slivers this many columns wide. */
@@ -205,13 +230,26 @@ public final class GemmKernel {
     /** The MR x NR register tile: C[0:MR, 0:NR] = A-sliver * B-sliver, plus C if {@code accumulate}. */
     private static void micro(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
                               boolean accumulate) {
+        if (SIX_BY_TWO) {
+            micro6x2(kc, ap, ai, bp, bi, c, ci, ldc, accumulate);
+        } else {
+            micro3x3(kc, ap, ai, bp, bi, c, ci, ldc, accumulate);
+        }
+    }
+
+    /**
+     * The 6 x 2 tile: per k-step, two vectors of B and six broadcasts of A feed 12 multiply-adds into 12
+     * accumulators. Needs 20 vector registers: AVX-512, NEON.
+     */
+    private static void micro6x2(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                                 boolean accumulate) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
         FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
         FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
         FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        for (int p = 0; p < kc; p++, ai += 6, bi += 2 * LANES) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
             FloatVector av = FloatVector.broadcast(SPECIES, ap[ai]);
@@ -262,6 +300,55 @@ public final class GemmKernel {
         c51.intoArray(c, ci + 5 * ldc + LANES);
     }
 
+    /**
+     * The 3 x 3 tile: per k-step, three vectors of B and three broadcasts of A feed 9 multiply-adds into 9
+     * accumulators. Needs 15 vector registers: AVX2 has 16, where the 6 x 2 tile spills an accumulator to
+     * the stack and runs at half speed.
+     */
+    private static void micro3x3(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                                 boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES), c22 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++, ai += 3, bi += 3 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, bp, bi + 2 * LANES);
+            FloatVector av = FloatVector.broadcast(SPECIES, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            c02 = av.fma(b2, c02);
+            av = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            c12 = av.fma(b2, c12);
+            av = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            c22 = av.fma(b2, c22);
+        }
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, c, ci));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, c, ci + LANES));
+            c02 = c02.add(FloatVector.fromArray(SPECIES, c, ci + 2 * LANES));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, c, ci + ldc));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, c, ci + ldc + LANES));
+            c12 = c12.add(FloatVector.fromArray(SPECIES, c, ci + ldc + 2 * LANES));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, c, ci + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, c, ci + 2 * ldc + LANES));
+            c22 = c22.add(FloatVector.fromArray(SPECIES, c, ci + 2 * ldc + 2 * LANES));
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + LANES);
+        c02.intoArray(c, ci + 2 * LANES);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + LANES);
+        c12.intoArray(c, ci + ldc + 2 * LANES);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + LANES);
+        c22.intoArray(c, ci + 2 * ldc + 2 * LANES);
+    }
+
     /** Packs rows [i0, i0 + mr) x columns [p0, p0 + kc) of alpha * op(A), zero-padding to MR rows. */
     private static void packA(boolean trans, float[] a, int aOff, int lda, float alpha, int i0, int mr,
                               int p0, int kc, float[] ap, int base) {
@@ -305,8 +392,9 @@ public final class GemmKernel {
             for (int p = 0; p < kc; p++) {
                 int src = bOff + (p0 + p) * ldb + j0;
                 int dst = base + p * NR;
-                FloatVector.fromArray(SPECIES, b, src).intoArray(bp, dst);
-                FloatVector.fromArray(SPECIES, b, src + LANES).intoArray(bp, dst + LANES);
+                for (int v = 0; v < NR; v += LANES) {
+                    FloatVector.fromArray(SPECIES, b, src + v).intoArray(bp, dst + v);
+                }
             }
         } else {
             for (int p = 0; p < kc; p++) {

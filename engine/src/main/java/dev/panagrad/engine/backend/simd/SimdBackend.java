@@ -8,7 +8,6 @@ import dev.panagrad.engine.backend.ReduceOp;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.UnaryOp;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * The default CPU backend: kernels written with the JDK Vector API at the machine's widest float
@@ -24,8 +23,10 @@ public final class SimdBackend extends ScalarBackend {
 
     @Override
     public String describe() {
-        return "simd (Vector API, " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit float vectors, "
-                + Parallel.threads() + " threads)";
+        return "simd (Vector API, " + VectorMachine.CURRENT.describe() + "; " + GemmKernel.describe()
+                + "; direct convolution tile " + DirectConvolution.TILE + ", weight-gradient tile " + DirectConvolution.DOT_TILE
+                + (ChannelConvolution.TILES_FIT ? ", channel-vector convolution" : ", no channel-vector convolution (its tiles would spill)")
+                + "; " + Parallel.threads() + " threads)";
     }
 
     @Override

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code simd} backend's kernels against the scalar oracle. The build runs this class three times:
- * at the machine's widest species and with the Vector API limited to 128 and 256 bits.
+ * The {@code simd} backend's kernels against the scalar oracle. The build runs this class at the machine's
+ * widest species, with the Vector API limited to 128 bits (the machine's registers) and to 256 bits with
+ * 32 registers (the tiles of AVX-512 at 256 bits), and in a JVM restricted to AVX2 (256 bits, 16
+ * registers): every register tile runs on every machine.
  */
 @Tag("kernels")
 class SimdBackendTest extends BackendKernelContract {
@@ -26,5 +28,22 @@ class SimdBackendTest extends BackendKernelContract {
         Integer bits = Integer.getInteger("panagrad.test.vectorBits");
         assumeThat(bits).as("no vector width requested").isNotNull();
         assertThat(FloatVector.SPECIES_PREFERRED.vectorBitSize()).isEqualTo(bits);
+        assertThat(VectorMachine.CURRENT.vectorBits()).isEqualTo(bits);
+        // The tiles are whole vectors of this width, and the description says which ran.
+        assertThat(GemmKernel.NR).isEqualTo(GemmKernel.TILE.vectors() * bits / Float.SIZE);
+        assertThat(new SimdBackend().describe()).contains(bits + "-bit float vectors")
+                .contains("GEMM tile " + GemmKernel.MR + " x " + GemmKernel.NR);
+    }
+
+    @Test
+    void choosesTilesForTheRequestedRegisterCount() {
+        Integer registers = Integer.getInteger("panagrad.test.registers");
+        assumeThat(registers).as("no register count requested").isNotNull();
+        assertThat(VectorMachine.CURRENT.registers()).isEqualTo(registers);
+        RegisterTile gemm = registers >= 32 ? RegisterTile.of(6, 2) : RegisterTile.of(3, 3);
+        RegisterTile direct = registers >= 32 ? RegisterTile.of(8, 2) : RegisterTile.of(3, 3);
+        assertThat(GemmKernel.TILE).isEqualTo(gemm);
+        assertThat(DirectConvolution.TILE).isEqualTo(direct);
+        assertThat(ChannelConvolution.TILES_FIT).isEqualTo(registers >= 32);
     }
 }
