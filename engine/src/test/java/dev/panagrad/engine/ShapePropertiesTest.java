@@ -23,7 +23,7 @@ import net.jqwik.api.constraints.IntRange;
  * to 6 (so empty and size-1 dimensions come up often): the {@code simd} backend against the scalar
  * oracle, and algebraic identities that any correct implementation satisfies.
  */
-class ShapeProperties {
+class ShapePropertiesTest {
     private static final Backend SIMD = new SimdBackend();
     private static final Backend SCALAR = new ScalarBackend();
 
