@@ -2,7 +2,13 @@
 """Runs Panagrad's JMH benchmarks and the PyTorch reference on the same machine, one right after the
 other, and prepends a table of ratios to bench/RESULTS.md (earlier results stay below).
 
-Usage: python3 bench/compare.py [--threads 2] [--sizes 256,512,1024] [--quick]
+Usage: python3 bench/compare.py [--isa native|avx2|avx512] [--threads 2] [--sizes 256,512,1024] [--quick] [--only ...]
+
+--isa avx2 restricts both sides to AVX2 on an AVX-512 machine: the JVM with -XX:UseAVX=2, OpenBLAS with
+OPENBLAS_CORETYPE=Haswell, oneDNN with DNNL_MAX_CPU_ISA / ONEDNN_MAX_CPU_ISA=AVX2, ATen with
+ATEN_CPU_CAPABILITY=avx2. --isa avx512 lets each side detect the machine (OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE are removed from the peer's environment for it). native (the default) is avx512 where the
+CPU has it, else avx2. What each side actually used is checked and written beside the results.
 Needs: bench/target/benchmarks.jar (mvn -q package -pl bench -am -DskipTests), a JDK 25 (bin/find-java),
 and for the reference Debian's python3-torch with OpenBLAS (apt-get install python3-torch libopenblas0-pthread),
 run with /usr/bin/python3.
@@ -10,6 +16,7 @@ run with /usr/bin/python3.
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -23,6 +30,67 @@ PEER = os.path.join(ROOT, "bench", "peer")
 RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 TORCH_PYTHON = "/usr/bin/python3"
 
+# Set by main() from --isa: extra JVM flags for every Java process, and the peer's environment.
+JVM_ISA_ARGS = []
+PEER_ENV = dict(os.environ)
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^flags\s*:\s*(.*)$", f.read(), re.M)
+            return set(m.group(1).split()) if m else set()
+    except OSError:
+        return set()
+
+
+def isa_setup(isa):
+    """(resolved isa, JVM flags, peer environment) for --isa."""
+    flags = cpu_flags()
+    if isa == "native":
+        isa = "avx512" if "avx512f" in flags else "avx2"
+    if isa == "avx512" and "avx512f" not in flags:
+        sys.exit("--isa avx512: this CPU has no AVX-512")
+    if "avx2" not in flags:
+        sys.exit("this CPU has no AVX2; compare.py measures x86 machines with AVX2 or AVX-512")
+    env = dict(os.environ)
+    if isa == "avx2":
+        env.update(OPENBLAS_CORETYPE="Haswell", DNNL_MAX_CPU_ISA="AVX2", ONEDNN_MAX_CPU_ISA="AVX2",
+                   ATEN_CPU_CAPABILITY="avx2")
+        return isa, ["-XX:UseAVX=2"], env
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA"):
+        env.pop(k, None)
+    return isa, [], env
+
+
+def key_values(text):
+    return dict(re.findall(r"^(\w+)=(.*)$", text, re.M))
+
+
+def sides_report(isa):
+    """What the JVM and the peer actually use, and a list of mismatches with the requested isa."""
+    jvm = key_values(subprocess.run([java(), "--add-modules=jdk.incubator.vector", *JVM_ISA_ARGS, "-cp", JAR,
+                                     "dev.panagrad.bench.MachineReport"], capture_output=True, text=True).stdout)
+    peer = key_values(subprocess.run([TORCH_PYTHON, os.path.join(PEER, "torch_isa.py")], env=PEER_ENV,
+                                     capture_output=True, text=True).stdout)
+    problems = []
+    bits = int(jvm.get("vector_bits", "0"))
+    if isa == "avx2":
+        if bits != 256 or jvm.get("registers") != "16":
+            problems.append(f"JVM runs {bits}-bit vectors with {jvm.get('registers')} registers, not AVX2's 256 and 16")
+        if peer.get("openblas_core") != "Haswell":
+            problems.append(f"OpenBLAS runs its {peer.get('openblas_core')} kernels, not Haswell (AVX2)")
+        if "avx512" in peer.get("onednn_isa", ""):
+            problems.append(f"oneDNN runs {peer.get('onednn_isa')}")
+    else:
+        if bits != 512:
+            problems.append(f"JVM runs {bits}-bit vectors, not 512")
+        if peer.get("openblas_core") in ("Haswell", "Zen", None):
+            problems.append(f"OpenBLAS runs its {peer.get('openblas_core')} kernels, not an AVX-512 one")
+        if "avx512" not in peer.get("onednn_isa", ""):
+            problems.append(f"oneDNN runs {peer.get('onednn_isa')}")
+    return jvm, peer, problems
+
 
 def java():
     return subprocess.run([os.path.join(ROOT, "bin", "find-java")], check=True, capture_output=True,
@@ -34,7 +102,7 @@ def run_jmh(pattern, params, threads, quick, jvm_args=()):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     cmd = [java(), "--add-modules=jdk.incubator.vector", "-jar", JAR, pattern, "-rf", "json", "-rff", out,
-           "-jvmArgsPrepend", " ".join([f"-Dpanagrad.threads={threads}", *jvm_args])]  # -jvmArgsAppend would replace each benchmark's own flags
+           "-jvmArgsPrepend", " ".join([f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS, *jvm_args])]  # -jvmArgsAppend would replace each benchmark's own flags
     for k, v in params.items():
         cmd += ["-p", f"{k}={v}"]
     if quick:
@@ -54,7 +122,7 @@ def run_jmh(pattern, params, threads, quick, jvm_args=()):
 def run_peer(script, args):
     cmd = [TORCH_PYTHON, os.path.join(PEER, script)] + [str(a) for a in args]
     print("$", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, env=PEER_ENV).stdout
 
 
 def machine():
@@ -66,7 +134,39 @@ def machine():
     except OSError:
         pass
     jdk = subprocess.run([java(), "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-    return f"{cpu}, {os.cpu_count()} cores, {jdk}"
+    flags = cpu_flags()
+    family = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+        fam = re.search(r"cpu family\s*:\s*(\d+)", info)
+        mod = re.search(r"^model\s*:\s*(\d+)", info, re.M)
+        family = f" (family {fam.group(1)} model {mod.group(1)})" if fam and mod else ""
+    except OSError:
+        pass
+    sets = ", ".join(x for x in ("avx2", "fma", "avx512f", "avx512vl", "avx512_bf16") if x in flags)
+    return f"{cpu}{family}, instruction sets {sets}, {os.cpu_count()} cores, {jdk}"
+
+
+def row(workload, ours, theirs, higher_is_better=True, err=None, fmt="{:.1f}"):
+    """A table row. A measurement that is missing, zero, negative or not finite on either side gives a row
+    marked failed instead of a ratio."""
+    def ok(v):
+        return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
+    o = fmt.format(ours) + (f" (±{err:.0f}%)" if err is not None and math.isfinite(err) else "") if ok(ours) else "failed"
+    t = fmt.format(theirs) if ok(theirs) else "failed"
+    r = (ours / theirs if higher_is_better else theirs / ours) if ok(ours) and ok(theirs) else None
+    return (workload, o, t, f"{r:.2f}x" if r else "failed")
+
+
+def jmh_value(results, key, unit):
+    """(score, error in percent) of one JMH result, or (None, None) where it is missing."""
+    if key not in results:
+        return None, None
+    score, got_unit, err = results[key]
+    if got_unit != unit:
+        raise ValueError(f"JMH unit {got_unit}, expected {unit}")
+    return score, (err / score * 100 if score else None)
 
 
 def gemm_rows(sizes, threads, quick):
@@ -75,26 +175,35 @@ def gemm_rows(sizes, threads, quick):
     torch = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"n=(\d+) GFLOPS=([\d.]+)", peer)}
     rows = []
     for n in sizes:
-        ms, unit, err = ours[f"n={n}"]
-        assert unit == "ms/op", unit
-        gflops = 2 * n ** 3 / (ms * 1e-3) / 1e9
-        rows.append((f"sgemm n={n} (GFLOPS)", f"{gflops:.1f} (±{err / ms * 100:.0f}%)", f"{torch[n]:.1f}",
-                     f"{gflops / torch[n]:.2f}x"))
+        ms, err = jmh_value(ours, f"n={n}", "ms/op")
+        gflops = 2 * n ** 3 / (ms * 1e-3) / 1e9 if ms else None
+        rows.append(row(f"sgemm n={n} (GFLOPS)", gflops, torch.get(n), err=err))
     return rows
+
+
+def tile_rows():
+    """The GEMM micro-kernel in place on one thread, against the FMA peak the JVM reaches on one core."""
+    jvm = key_values(subprocess.run([java(), "--add-modules=jdk.incubator.vector", *JVM_ISA_ARGS, "-cp", JAR,
+                                     "dev.panagrad.bench.MachineReport"], capture_output=True, text=True).stdout)
+    mr, nr, lanes = int(jvm["gemm_mr"]), int(jvm["gemm_nr"]), int(jvm["lanes"])
+    # run_jmh keys results by parameters only, so the two methods run apart.
+    tile = run_jmh("GemmTileBench.tile$", {"kc": 256}, 1, False)["kc=256"][0]
+    peak = run_jmh("GemmTileBench.peak$", {"kc": 256}, 1, False)["kc=256"][0]
+    tile_gflops = 2 * mr * nr * 256 / tile
+    peak_gflops = 2 * 12 * lanes * 1024 / peak
+    return [(f"GEMM micro-kernel {mr} x {nr} in place, kc 256, 1 thread (GFLOPS; beside it the FMA peak "
+             f"of one core, 2 pipes x {lanes} lanes x 2 flops x {peak_gflops / (4 * lanes):.2f} GHz)",
+             f"{tile_gflops:.1f}", f"peak {peak_gflops:.1f}", f"{tile_gflops / peak_gflops:.2f} of peak")]
 
 
 def resnet_rows(depths, batch, threads, quick):
     ours = run_jmh("ResNetTrainStepBench", {"depth": ",".join(map(str, depths)), "batch": batch}, threads, quick)
     rows = []
     for d in depths:
-        peer = run_peer("torch_resnet_cifar.py", [d, batch, 10, threads])
-        m = re.search(r"train batch=\d+: ([\d.]+) img/s", peer)
-        torch_ips = float(m.group(1))
-        ms, unit, err = ours[f"batch={batch},depth={d}"]
-        assert unit == "ms/op", unit
-        ips = batch / (ms / 1000)
-        rows.append((f"resnet{d} train step, batch {batch} (images/s)", f"{ips:.1f} (±{err / ms * 100:.0f}%)",
-                     f"{torch_ips:.1f}", f"{ips / torch_ips:.2f}x"))
+        m = re.search(r"train batch=\d+: ([\d.]+) img/s", run_peer("torch_resnet_cifar.py", [d, batch, 10, threads]))
+        ms, err = jmh_value(ours, f"batch={batch},depth={d}", "ms/op")
+        rows.append(row(f"resnet{d} train step, batch {batch} (images/s)", batch / (ms / 1000) if ms else None,
+                        float(m.group(1)) if m else None, err=err))
     return rows
 
 
@@ -102,10 +211,9 @@ def loader_rows(threads, quick):
     ours = run_jmh("LoaderBench", {"workers": "0,1,2"}, threads, quick)
     rows = []
     for w in (0, 1, 2):
-        us, unit, err = ours[f"workers={w}"]
-        assert unit == "us/op", unit
+        us, err = jmh_value(ours, f"workers={w}", "us/op")
         rows.append((f"loader, batch 64 of 32x32x3, crop+flip+normalize, {w} workers (images/s)",
-                     f"{64 / (us * 1e-6):.0f} (±{err / us * 100:.0f}%)", "n/a", "n/a"))
+                     f"{64 / (us * 1e-6):.0f} (±{err:.0f}%)" if us else "failed", "n/a", "n/a"))
     return rows
 
 
@@ -117,10 +225,9 @@ def cc_rows(threads, quick):
     rows = []
     for n in (64, 256, 1024):
         for d in (64, 256):
-            us, unit, err = ours[f"d={d},n={n}"]
-            assert unit == "us/op", unit
-            rows.append((f"CC loss forward+backward n={n} d={d} (us, lower is better)", f"{us:.1f} (±{err / us * 100:.0f}%)",
-                         f"{torch_us[(n, d)]:.1f}", f"{torch_us[(n, d)] / us:.2f}x"))
+            us, err = jmh_value(ours, f"d={d},n={n}", "us/op")
+            rows.append(row(f"CC loss forward+backward n={n} d={d} (us, lower is better)", us, torch_us.get((n, d)),
+                            higher_is_better=False, err=err))
     return rows
 
 
@@ -128,26 +235,26 @@ def conv_rows(threads, quick):
     """Each ResNet-20 convolution at batch 64, three passes, beside PyTorch (oneDNN)."""
     peer = run_peer("torch_layers.py", ["--threads", threads])
     torch = {(m.group(1), m.group(2)): float(m.group(3))
-             for m in re.finditer(r"torch conv (\S+) (\w+) us=([\d.]+)", peer)}
+             for m in re.finditer(r"torch conv (\S+) (\w+) us=(-?[\d.]+)", peer)}
     bn_torch = {(m.group(1), m.group(2)): float(m.group(3))
-                for m in re.finditer(r"torch bn (\S+) (\w+) us=([\d.]+)", peer)}
+                for m in re.finditer(r"torch bn (\S+) (\w+) us=(-?[\d.]+)", peer)}
     # run_jmh keys results by parameters only, so each benchmark method runs on its own.
     rows = []
     for method in ("forward", "backwardInput", "backwardWeight"):
         res = run_jmh(f"Conv2dBench.{method}$", {}, threads, quick)
-        for key, (us, unit, err) in sorted(res.items(), key=lambda kv: kv[0]):
+        for key in sorted(res):
             shape = dict(kv.split("=") for kv in key.split(","))["shape"]
-            t = torch[(shape, method)]
-            rows.append((f"conv {shape} {method}, batch 64 (us, lower is better)", f"{us:.0f} (±{err / us * 100:.0f}%)",
-                         f"{t:.0f}", f"{t / us:.2f}x"))
+            us, err = jmh_value(res, key, "us/op")
+            rows.append(row(f"conv {shape} {method}, batch 64 (us, lower is better)", us, torch.get((shape, method)),
+                            higher_is_better=False, err=err, fmt="{:.0f}"))
     for method in ("forward", "forwardBackward"):
         res = run_jmh(f"BatchNormBench.{method}$", {}, threads, quick)
-        for key, (us, unit, err) in sorted(res.items()):
+        for key in sorted(res):
             shape = dict(kv.split("=") for kv in key.split(","))["shape"]
-            t = bn_torch[(shape, method)]
             c, size = shape.split("x")
-            rows.append((f"batch norm [64, {c}, {size}, {size}] {method} (us, lower is better)",
-                         f"{us:.0f} (±{err / us * 100:.0f}%)", f"{t:.0f}", f"{t / us:.2f}x"))
+            us, err = jmh_value(res, key, "us/op")
+            rows.append(row(f"batch norm [64, {c}, {size}, {size}] {method} (us, lower is better)", us,
+                            bn_torch.get((shape, method)), higher_is_better=False, err=err, fmt="{:.0f}"))
     return rows
 
 
@@ -155,19 +262,17 @@ def inference_rows(depths, batch, threads, quick):
     ours = run_jmh("ResNetInferenceBench", {"depth": ",".join(map(str, depths)), "batch": batch}, threads, quick)
     rows = []
     for d in depths:
-        peer = run_peer("torch_resnet_cifar.py", [d, batch, 10, threads])
-        torch_ips = float(re.search(r"infer batch=\d+: ([\d.]+) img/s", peer).group(1))
-        ms, unit, err = ours[f"batch={batch},depth={d}"]
-        ips = batch / (ms / 1000)
-        rows.append((f"resnet{d} inference, batch {batch} (images/s)", f"{ips:.1f} (±{err / ms * 100:.0f}%)",
-                     f"{torch_ips:.1f}", f"{ips / torch_ips:.2f}x"))
+        m = re.search(r"infer batch=\d+: ([\d.]+) img/s", run_peer("torch_resnet_cifar.py", [d, batch, 10, threads]))
+        ms, err = jmh_value(ours, f"batch={batch},depth={d}", "ms/op")
+        rows.append(row(f"resnet{d} inference, batch {batch} (images/s)", batch / (ms / 1000) if ms else None,
+                        float(m.group(1)) if m else None, err=err))
     return rows
 
 
 def memory_rows(batch, threads):
     """Peak memory of ResNet-20 training steps: the JVM's heap and RSS beside PyTorch's peak RSS."""
     cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
-           "-cp", JAR, "dev.panagrad.bench.TrainStepMemory", "20", str(batch), "5"]
+           *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.TrainStepMemory", "20", str(batch), "5"]
     print("$", " ".join(cmd), flush=True)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     ours = {k: float(v) for k, v in re.findall(r"(\w+)_MB=([\d.]+)", out)}
@@ -185,7 +290,7 @@ def memory_rows(batch, threads):
 
 def profile_table(threads):
     cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
-           "-cp", JAR, "dev.panagrad.bench.ProfileTrainStep", "20", "64", "10"]
+           *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.ProfileTrainStep", "20", "64", "10"]
     print("$", " ".join(cmd), flush=True)
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
@@ -210,57 +315,79 @@ def opencl_rows(sizes, batch, threads, quick):
     torch = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"n=(\d+) GFLOPS=([\d.]+)", peer)}
     rows = []
     for n in sizes:
-        ms, unit, err = ours[f"n={n}"]
-        gflops = 2 * n ** 3 / (ms * 1e-3) / 1e9
-        rows.append((f"sgemm n={n} (GFLOPS), {label}", f"{gflops:.1f} (±{err / ms * 100:.0f}%)", f"{torch[n]:.1f}",
-                     f"{gflops / torch[n]:.2f}x"))
+        ms, err = jmh_value(ours, f"n={n}", "ms/op")
+        rows.append(row(f"sgemm n={n} (GFLOPS), {label}", 2 * n ** 3 / (ms * 1e-3) / 1e9 if ms else None,
+                        torch.get(n), err=err))
     ours = run_jmh("ResNetTrainStepBench", {"depth": "20", "batch": batch}, threads, quick, cl)
-    peer = run_peer("torch_resnet_cifar.py", [20, batch, 10, threads])
-    torch_ips = float(re.search(r"train batch=\d+: ([\d.]+) img/s", peer).group(1))
-    ms, unit, err = ours[f"batch={batch},depth=20"]
-    ips = batch / (ms / 1000)
-    rows.append((f"resnet20 train step, batch {batch} (images/s), {label}", f"{ips:.1f} (±{err / ms * 100:.0f}%)",
-                 f"{torch_ips:.1f}", f"{ips / torch_ips:.2f}x"))
+    m = re.search(r"train batch=\d+: ([\d.]+) img/s", run_peer("torch_resnet_cifar.py", [20, batch, 10, threads]))
+    ms, err = jmh_value(ours, f"batch={batch},depth=20", "ms/op")
+    rows.append(row(f"resnet20 train step, batch {batch} (images/s), {label}", batch / (ms / 1000) if ms else None,
+                    float(m.group(1)) if m else None, err=err))
     return rows
 
 
 def main():
+    global JVM_ISA_ARGS, PEER_ENV
     ap = argparse.ArgumentParser()
+    ap.add_argument("--isa", default="native", choices=("native", "avx2", "avx512"),
+                    help="instruction set for both sides: avx2 restricts an AVX-512 machine to AVX2")
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,resnet,inference,layers,memory,profile,loader,cc",
-                    help="comma-separated: gemm, resnet, inference, layers (convolutions and batch norm), memory, "
-                         "profile, loader, cc, opencl (the OpenCL backend's GEMM and ResNet-20 step)")
+    ap.add_argument("--only", default="gemm,tile,resnet,inference,layers,memory,profile,loader,cc",
+                    help="comma-separated: gemm, tile (the GEMM micro-kernel against the core's peak), resnet, "
+                         "inference, layers (convolutions and batch norm), memory, profile, loader, cc, "
+                         "opencl (the OpenCL backend's GEMM and ResNet-20 step)")
     ap.add_argument("--depths", default="20,56")
     a = ap.parse_args()
     if not os.path.exists(JAR):
         sys.exit("bench/target/benchmarks.jar is missing: mvn -q package -pl bench -am -DskipTests")
+    isa, JVM_ISA_ARGS, PEER_ENV = isa_setup(a.isa)
+    jvm, peer, problems = sides_report(isa)
+    for p in problems:
+        print("WARNING:", p, file=sys.stderr)
     sizes = [int(s) for s in a.sizes.split(",")]
+    depths = [int(d) for d in a.depths.split(",")]
     only = a.only.split(",")
+    sections = [
+        ("gemm", "sgemm", lambda: gemm_rows(sizes, a.threads, a.quick)),
+        ("tile", "GEMM micro-kernel", tile_rows),
+        ("resnet", "resnet train steps", lambda: resnet_rows(depths, 64, a.threads, a.quick)),
+        ("inference", "resnet inference", lambda: inference_rows(depths, 64, a.threads, a.quick)),
+        ("layers", "convolutions and batch norm", lambda: conv_rows(a.threads, a.quick)),
+        ("memory", "memory", lambda: memory_rows(64, a.threads)),
+        ("loader", "loader", lambda: loader_rows(a.threads, a.quick)),
+        ("cc", "CC loss", lambda: cc_rows(a.threads, a.quick)),
+        ("opencl", "OpenCL", lambda: opencl_rows(sizes, 64, a.threads, a.quick)),
+    ]
     rows = []
-    if "gemm" in only:
-        rows += gemm_rows(sizes, a.threads, a.quick)
-    if "resnet" in only:
-        rows += resnet_rows([int(d) for d in a.depths.split(",")], 64, a.threads, a.quick)
-    if "inference" in only:
-        rows += inference_rows([int(d) for d in a.depths.split(",")], 64, a.threads, a.quick)
-    if "layers" in only:
-        rows += conv_rows(a.threads, a.quick)
-    if "memory" in only:
-        rows += memory_rows(64, a.threads)
-    if "loader" in only:
-        rows += loader_rows(a.threads, a.quick)
-    if "cc" in only:
-        rows += cc_rows(a.threads, a.quick)
-    if "opencl" in only:
-        rows += opencl_rows(sizes, 64, a.threads, a.quick)
+    for name, label, run in sections:
+        if name not in only:
+            continue
+        try:
+            rows += run()
+        except Exception as e:  # one broken section must not lose the others' numbers
+            print(f"{label} failed: {e!r}", file=sys.stderr)
+            rows.append((f"{label}: the measurement failed ({type(e).__name__}: {str(e)[:120]})", "failed", "failed",
+                         "failed"))
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    table = [f"## {stamp}", "", f"Machine: {machine()}. Threads: {a.threads}. Ratio > 1 means Panagrad is faster.",
+    forced = ("restricted to AVX2 on both sides (JVM -XX:UseAVX=2; OPENBLAS_CORETYPE=Haswell, "
+              "DNNL_MAX_CPU_ISA=ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2)" if isa == "avx2" and JVM_ISA_ARGS
+              else "AVX-512, as each side detects it (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer)")
+    table = [f"## {stamp}, {isa}", "",
+             f"Machine: {machine()}. Threads: {a.threads}. Instruction set: {forced}. Ratio > 1 means Panagrad is faster.",
+             "",
+             f"Used: Panagrad {jvm.get('backend', '?')}. PyTorch {peer.get('torch_version', '?')}: OpenBLAS "
+             f"{peer.get('openblas_core', '?')} kernels, oneDNN {peer.get('onednn_isa', '?')}, ATen "
+             f"{peer.get('aten_capability', '?')}."
+             + ("" if not problems else " NOT AS REQUESTED: " + "; ".join(problems) + "."),
              "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]
     table += [f"| {w} | {o} | {t} | {r} |" for w, o, t, r in rows]
     if "profile" in only:
-        table += ["", "Op profile of the resnet20 training step (`ProfileTrainStep`):", "", profile_table(a.threads)]
+        try:
+            table += ["", "Op profile of the resnet20 training step (`ProfileTrainStep`):", "", profile_table(a.threads)]
+        except Exception as e:
+            table += ["", f"Op profile: failed ({e!r})."]
     block = "\n".join(table) + "\n"
     print(block)
     header = "# Benchmark results\n\nLatest first. Produced by `python3 bench/compare.py`.\n\n"
