@@ -190,7 +190,7 @@ def tile_rows():
     tile = run_jmh("GemmTileBench.tile$", {"kc": 256}, 1, False)["kc=256"][0]
     peak = run_jmh("GemmTileBench.peak$", {"kc": 256}, 1, False)["kc=256"][0]
     tile_gflops = 2 * mr * nr * 256 / tile
-    peak_gflops = 2 * 12 * lanes * 1024 / peak
+    peak_gflops = 2 * int(jvm["peak_chains"]) * lanes * 1024 / peak
     return [(f"GEMM micro-kernel {mr} x {nr} in place, kc 256, 1 thread (GFLOPS; beside it the FMA peak "
              f"of one core, 2 pipes x {lanes} lanes x 2 flops x {peak_gflops / (4 * lanes):.2f} GHz)",
              f"{tile_gflops:.1f}", f"peak {peak_gflops:.1f}", f"{tile_gflops / peak_gflops:.2f} of peak")]

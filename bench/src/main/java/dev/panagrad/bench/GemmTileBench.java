@@ -1,7 +1,10 @@
 package dev.panagrad.bench;
 
 import dev.panagrad.engine.backend.simd.GemmKernel;
+import dev.panagrad.engine.backend.simd.VectorMachine;
 import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,6 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class GemmTileBench {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
     @Param({"256"})
     public int kc;
 
@@ -61,20 +66,28 @@ public class GemmTileBench {
         return c;
     }
 
-    /** Multiply-adds per {@link #peak} call: 12 chains x {@value #PEAK_STEPS} steps, each a vector. */
+    /** Vector multiply-adds per chain in one {@link #peak} call. */
     public static final int PEAK_STEPS = 1024;
 
+    /** Independent chains in {@link #peak}: as many as the registers hold, less one for the multiplier. */
+    public static int peakChains() {
+        return VectorMachine.CURRENT.registers() >= 32 ? 24 : 14;
+    }
+
     /**
-     * The core's multiply-add peak as the JVM reaches it: 12 independent chains of vector multiply-adds
-     * on registers, no memory. Enough chains to cover the latency of two pipes (4 cycles x 2 on current
-     * x86 cores), few enough to stay in 16 registers. Flops per call: 2 x 12 x lanes x PEAK_STEPS.
+     * The core's multiply-add peak as the JVM reaches it: independent chains of vector multiply-adds on
+     * registers, no memory. 12 chains reached only half of it at 512 bits on a Zen 5 core, 24 all of it;
+     * 16 registers hold 14. Flops per call: 2 x {@link #peakChains} x lanes x {@value #PEAK_STEPS}.
      */
     @Benchmark
     public float peak() {
-        var s = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        var m = jdk.incubator.vector.FloatVector.broadcast(s, 0.999999f);
-        var b = jdk.incubator.vector.FloatVector.broadcast(s, 1e-7f);
-        var a0 = jdk.incubator.vector.FloatVector.broadcast(s, c[0]);
+        return VectorMachine.CURRENT.registers() >= 32 ? peak24() : peak14();
+    }
+
+    /** 24 chains, for 32 registers. */
+    private float peak24() {
+        FloatVector m = FloatVector.broadcast(SPECIES, 0.999999f);
+        var a0 = FloatVector.broadcast(SPECIES, c[0]);
         var a1 = a0.add(1f);
         var a2 = a0.add(2f);
         var a3 = a0.add(3f);
@@ -86,20 +99,80 @@ public class GemmTileBench {
         var a9 = a0.add(9f);
         var a10 = a0.add(10f);
         var a11 = a0.add(11f);
+        var a12 = a0.add(12f);
+        var a13 = a0.add(13f);
+        var a14 = a0.add(14f);
+        var a15 = a0.add(15f);
+        var a16 = a0.add(16f);
+        var a17 = a0.add(17f);
+        var a18 = a0.add(18f);
+        var a19 = a0.add(19f);
+        var a20 = a0.add(20f);
+        var a21 = a0.add(21f);
+        var a22 = a0.add(22f);
+        var a23 = a0.add(23f);
         for (int i = 0; i < PEAK_STEPS; i++) {
-            a0 = a0.fma(m, b);
-            a1 = a1.fma(m, b);
-            a2 = a2.fma(m, b);
-            a3 = a3.fma(m, b);
-            a4 = a4.fma(m, b);
-            a5 = a5.fma(m, b);
-            a6 = a6.fma(m, b);
-            a7 = a7.fma(m, b);
-            a8 = a8.fma(m, b);
-            a9 = a9.fma(m, b);
-            a10 = a10.fma(m, b);
-            a11 = a11.fma(m, b);
+            a0 = m.fma(m, a0);
+            a1 = m.fma(m, a1);
+            a2 = m.fma(m, a2);
+            a3 = m.fma(m, a3);
+            a4 = m.fma(m, a4);
+            a5 = m.fma(m, a5);
+            a6 = m.fma(m, a6);
+            a7 = m.fma(m, a7);
+            a8 = m.fma(m, a8);
+            a9 = m.fma(m, a9);
+            a10 = m.fma(m, a10);
+            a11 = m.fma(m, a11);
+            a12 = m.fma(m, a12);
+            a13 = m.fma(m, a13);
+            a14 = m.fma(m, a14);
+            a15 = m.fma(m, a15);
+            a16 = m.fma(m, a16);
+            a17 = m.fma(m, a17);
+            a18 = m.fma(m, a18);
+            a19 = m.fma(m, a19);
+            a20 = m.fma(m, a20);
+            a21 = m.fma(m, a21);
+            a22 = m.fma(m, a22);
+            a23 = m.fma(m, a23);
         }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11).lane(0);
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11).add(a12).add(a13).add(a14).add(a15).add(a16).add(a17).add(a18).add(a19).add(a20).add(a21).add(a22).add(a23).lane(0);
+    }
+
+    /** 14 chains, for 16 registers. */
+    private float peak14() {
+        FloatVector m = FloatVector.broadcast(SPECIES, 0.999999f);
+        var a0 = FloatVector.broadcast(SPECIES, c[0]);
+        var a1 = a0.add(1f);
+        var a2 = a0.add(2f);
+        var a3 = a0.add(3f);
+        var a4 = a0.add(4f);
+        var a5 = a0.add(5f);
+        var a6 = a0.add(6f);
+        var a7 = a0.add(7f);
+        var a8 = a0.add(8f);
+        var a9 = a0.add(9f);
+        var a10 = a0.add(10f);
+        var a11 = a0.add(11f);
+        var a12 = a0.add(12f);
+        var a13 = a0.add(13f);
+        for (int i = 0; i < PEAK_STEPS; i++) {
+            a0 = m.fma(m, a0);
+            a1 = m.fma(m, a1);
+            a2 = m.fma(m, a2);
+            a3 = m.fma(m, a3);
+            a4 = m.fma(m, a4);
+            a5 = m.fma(m, a5);
+            a6 = m.fma(m, a6);
+            a7 = m.fma(m, a7);
+            a8 = m.fma(m, a8);
+            a9 = m.fma(m, a9);
+            a10 = m.fma(m, a10);
+            a11 = m.fma(m, a11);
+            a12 = m.fma(m, a12);
+            a13 = m.fma(m, a13);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11).add(a12).add(a13).lane(0);
     }
 }

@@ -21,6 +21,7 @@ public final class MachineReport {
         System.out.println("gemm_mr=" + GemmKernel.tileRows());
         System.out.println("gemm_nr=" + GemmKernel.panelWidth());
         System.out.println("lanes=" + m.lanes());
+        System.out.println("peak_chains=" + GemmTileBench.peakChains());
         System.out.println("backend=" + Backends.current().describe());
     }
 }

@@ -79,4 +79,24 @@ class TrainingDeterminismTest {
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
         assertThat(there).isEqualTo(here);
     }
+
+    @Test
+    void registerTilesDoNotChangeTheBits() throws Exception {
+        // The same 256-bit vectors with the tiles for 16 registers and for 32: every output sums its terms
+        // in the same order whatever the tile's shape.
+        assertThat(trainIn("-XX:MaxVectorSize=32", "-Dpanagrad.vectorRegisters=16"))
+                .isEqualTo(trainIn("-XX:MaxVectorSize=32", "-Dpanagrad.vectorRegisters=32"));
+    }
+
+    private static String trainIn(String... flags) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--add-modules=jdk.incubator.vector"));
+        command.addAll(List.of(flags));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainingDeterminismTest.class.getName()));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).matches("[0-9a-f]+");
+        return out;
+    }
 }

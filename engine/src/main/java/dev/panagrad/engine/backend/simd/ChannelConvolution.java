@@ -6,9 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution with vectors across output channels: the register tile is 2 vectors of output channels
- * (2 x 16 with AVX-512) by 8 neighbouring output positions of one row. For every tap (c, ky, kx) it
- * loads the tap's weights for those channels once and broadcasts the 8 input values under the 8
- * positions from a zero-padded copy of the image, so there is no im2col matrix and no packing of the
+ * (2 x 16 with AVX-512) by R neighbouring output positions of one row (8 with 32 vector registers, 4 with
+ * 16). For every tap (c, ky, kx) it loads the tap's weights for those channels once and broadcasts the R
+ * input values under the R positions from a zero-padded copy of the image, so there is no im2col matrix and no packing of the
  * input, at any stride. This suits the small planes and strided layers of CIFAR ResNets, where
  * vectors along positions ({@link DirectConvolution}) are short rows with wide padding and im2col
  * GEMMs pay more for packing than for arithmetic.
@@ -22,8 +22,14 @@ final class ChannelConvolution {
     private static final int L = S.length();
     /** Output channels per tile: two vectors. */
     private static final int CO = 2 * L;
+    /**
+     * The forward's register tile: R output positions (broadcast) by 2 vectors of output channels. 8 x 2
+     * (26 registers under C2's schedule) with 32 vector registers, 4 x 2 (14) with 16.
+     */
+    static final RegisterTile FORWARD_TILE = RegisterTile.choose(VectorMachine.CURRENT,
+            java.util.List.of(RegisterTile.of(8, 2), RegisterTile.of(4, 2)), System.getProperty("panagrad.channel.tile"));
     /** Output positions per tile. */
-    private static final int R = 8;
+    private static final int R = FORWARD_TILE.rows();
     /**
      * R lanes, to move a tile column (one channel's R positions) in one gather; null where the machine's
      * vectors are narrower than R floats, as a wider species would not be a native vector there.
@@ -31,12 +37,18 @@ final class ChannelConvolution {
     private static final VectorSpecies<Float> GATHER =
             L >= R ? VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(R * Float.SIZE)) : null;
     /**
-     * Whether the machine holds this kernel's tiles in registers: the forward's R positions by 2 vectors
-     * (26 registers under C2's schedule) and the weight gradient's 9 taps by 2 vectors (29). With 16
-     * registers (AVX2) they would spill accumulators to the stack, so the convolution takes the direct
-     * and GEMM paths instead, whose tiles are chosen for 16.
+     * The weight gradient's register tile: T taps of one input channel (broadcast) by 2 vectors of output
+     * channels. 9 x 2 (29 registers), a 3 x 3 kernel's worth, with 32 vector registers; 3 x 2 (11), one
+     * kernel row, with 16.
      */
-    static final boolean TILES_FIT = VectorMachine.CURRENT.fits(R, 2) && VectorMachine.CURRENT.fits(9, 2);
+    static final RegisterTile WEIGHT_TILE = RegisterTile.choose(VectorMachine.CURRENT,
+            java.util.List.of(RegisterTile.of(9, 2), RegisterTile.of(3, 2)), System.getProperty("panagrad.channel.weightTile"));
+    /**
+     * Whether this kernel runs at all: only where both tiles stay in registers (a machine with fewer than
+     * 11 would spill even the small ones). {@code -Dpanagrad.channelConvolution=false} turns it off.
+     */
+    static final boolean TILES_FIT = Boolean.parseBoolean(System.getProperty("panagrad.channelConvolution",
+            String.valueOf(VectorMachine.CURRENT.fits(R, 2) && VectorMachine.CURRENT.fits(WEIGHT_TILE.rows(), 2))));
     /** Offsets of a tile column's R entries. */
     private static final int[] COLUMN = java.util.stream.IntStream.range(0, R).map(r -> r * CO).toArray();
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -110,7 +122,9 @@ final class ChannelConvolution {
                     int rowBase = oy * g.strideH() * wp;
                     for (int ox0 = 0; ox0 < ow; ox0 += R) {
                         int base = rowBase + ox0 * g.strideW();
-                        if (g.strideW() == 1) {
+                        if (R == 4) {
+                            micro4(0, k, wg, wOff, xpad, taps, base, g.strideW(), tile);
+                        } else if (g.strideW() == 1) {
                             micro1(0, k, wg, wOff, xpad, taps, base, tile);
                         } else {
                             micro(0, k, wg, wOff, xpad, taps, base, g.strideW(), tile);
@@ -148,8 +162,8 @@ final class ChannelConvolution {
 
     /** Images per chunk of the weight gradient: partial sums per chunk, added in chunk order. */
     private static final int WEIGHT_CHUNKS = 8;
-    /** Taps per weight-gradient tile: a 3 x 3 kernel's worth. */
-    private static final int T = 9;
+    /** Taps per weight-gradient tile. */
+    private static final int T = WEIGHT_TILE.rows();
     /**
      * Positions per weight-tile call; the tile's sums carry over from call to call through memory. Short
      * calls let the JIT compile the tile as a method before its loop is hot enough for on-stack
@@ -175,7 +189,7 @@ final class ChannelConvolution {
      * 2.97; stride 1, 32 -> 32 on 16 x 16 2.04 against 2.46, 64 -> 64 on 8 x 8 2.18 against 3.74.
      */
     static boolean suitsWeightGradient(ConvGeometry g) {
-        return suits(g) && g.kernelH() * g.kernelW() >= T * 2 / 3; // tiles of 9 taps: little left idle
+        return suits(g) && g.kernelH() * g.kernelW() >= T * 2 / 3; // tiles of T taps: little left idle
     }
 
     /**
@@ -207,7 +221,7 @@ final class ChannelConvolution {
             int tap = Math.min(t, kk - 1); // slots past the kernel repeat its last tap and are not stored
             tapOff[t] = (tap / g.kernelW()) * g.dilationH() * wp + (tap % g.kernelW()) * g.dilationW();
         }
-        boolean square3 = g.kernelH() == 3 && g.kernelW() == 3 && g.dilationH() == 1 && g.dilationW() == 1;
+        boolean square3 = T == 9 && g.kernelH() == 3 && g.kernelW() == 3 && g.dilationH() == 1 && g.dilationW() == 1;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
         int weights = g.outChannels() * k;
         // Every entry is written by exactly one tile, so the caller's buffer is reused without clearing.
@@ -256,7 +270,10 @@ final class ChannelConvolution {
                                 int segment = tileCalls < WARM_CALLS ? SEGMENT : LONG_SEGMENT;
                                 for (int q0 = 0; q0 < count; q0 += segment) {
                                     int q1 = Math.min(count, q0 + segment);
-                                    if (square3) {
+                                    if (T == 3) {
+                                        weightTile3(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, tapOff,
+                                                tg * T, tile);
+                                    } else if (square3) {
                                         weightTile3x3(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, wp,
                                                 tile);
                                     } else {
@@ -590,6 +607,79 @@ final class ChannelConvolution {
         a61.intoArray(tile, 6 * CO + L);
         a70.intoArray(tile, 7 * CO);
         a71.intoArray(tile, 7 * CO + L);
+    }
+
+    /**
+     * {@link #weightTile} for 3 taps, the tile for 16 vector registers: 6 accumulators, 2 vector loads
+     * and 3 broadcasts a position.
+     */
+    private static void weightTile3(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int ogPad,
+                                    float[] xp, int[] tapOff, int t0, float[] tile) {
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
+        FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO);
+        FloatVector a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO + L);
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO);
+        FloatVector a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO + L);
+        int d0 = tapOff[t0];
+        int d1 = tapOff[t0 + 1];
+        int d2 = tapOff[t0 + 2];
+        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+            int xi = cOff + at[q];
+            FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
+            FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
+            FloatVector v = FloatVector.broadcast(S, xp[xi + d0]);
+            a00 = v.fma(g0, a00);
+            a01 = v.fma(g1, a01);
+            v = FloatVector.broadcast(S, xp[xi + d1]);
+            a10 = v.fma(g0, a10);
+            a11 = v.fma(g1, a11);
+            v = FloatVector.broadcast(S, xp[xi + d2]);
+            a20 = v.fma(g0, a20);
+            a21 = v.fma(g1, a21);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        a20.intoArray(tile, 2 * CO);
+        a21.intoArray(tile, 2 * CO + L);
+    }
+
+    /**
+     * The forward tile for 16 vector registers: 4 positions at stride {@code s} by 2 vectors of channels,
+     * tile[r][j] = sum over taps t of w[t][j] xpad[base + taps[t] + r s].
+     */
+    private static void micro4(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, int s, float[] tile) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        for (int t = t0, wi = wOff; t < t1; t++, wi += CO) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+            int xi = base + taps[t];
+            FloatVector v = FloatVector.broadcast(S, xp[xi]);
+            a00 = v.fma(w0, a00);
+            a01 = v.fma(w1, a01);
+            v = FloatVector.broadcast(S, xp[xi + s]);
+            a10 = v.fma(w0, a10);
+            a11 = v.fma(w1, a11);
+            v = FloatVector.broadcast(S, xp[xi + 2 * s]);
+            a20 = v.fma(w0, a20);
+            a21 = v.fma(w1, a21);
+            v = FloatVector.broadcast(S, xp[xi + 3 * s]);
+            a30 = v.fma(w0, a30);
+            a31 = v.fma(w1, a31);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        a20.intoArray(tile, 2 * CO);
+        a21.intoArray(tile, 2 * CO + L);
+        a30.intoArray(tile, 3 * CO);
+        a31.intoArray(tile, 3 * CO + L);
     }
 
     private static float[] buffer(float[][] holder, int slot, int size) {

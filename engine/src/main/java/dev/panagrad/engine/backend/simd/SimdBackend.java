@@ -25,7 +25,8 @@ public final class SimdBackend extends ScalarBackend {
     public String describe() {
         return "simd (Vector API, " + VectorMachine.CURRENT.describe() + "; " + GemmKernel.describe()
                 + "; direct convolution tile " + DirectConvolution.TILE + ", weight-gradient tile " + DirectConvolution.DOT_TILE
-                + (ChannelConvolution.TILES_FIT ? ", channel-vector convolution" : ", no channel-vector convolution (its tiles would spill)")
+                + (ChannelConvolution.TILES_FIT ? ", channel-vector tiles " + ChannelConvolution.FORWARD_TILE + " and "
+                        + ChannelConvolution.WEIGHT_TILE : ", no channel-vector convolution")
                 + "; " + Parallel.threads() + " threads)";
     }
 

@@ -16,10 +16,12 @@ import jdk.incubator.vector.FloatVector;
  * {@code -XX:UseAVX=2} on an AVX-512 machine behaves as an AVX2 machine. {@code -Dpanagrad.vectorRegisters}
  * overrides the count.
  *
- * <p>A register tile of {@code rows} broadcast values by {@code vectors} loaded vectors needs, under C2,
- * {@code rows * vectors} accumulators plus {@code vectors + rows} operands: C2 issues all of one step's
- * loads and broadcasts before its multiply-adds. A tile that does not fit keeps accumulators on the stack
- * and loses half its speed or more (the measurements are in bench/RESULTS.md).
+ * <p>A register tile of {@code rows} broadcast values by {@code vectors} loaded vectors needs
+ * {@code rows * vectors} accumulators, and C2's scheduler may hold several of one step's loads and
+ * broadcasts at once: in GEMM's 6 x 2 tile at {@code UseAVX=2} it held both vectors of B and three
+ * broadcasts (17 registers) and kept one accumulator on the stack. Counting all {@code rows + vectors}
+ * operands is the bound that holds whatever it schedules. A tile that does not fit loses half its speed
+ * or more (the disassembly and the measurements are in bench/RESULTS.md).
  */
 public record VectorMachine(String arch, int vectorBits, int registers, String registerSource, int l2Bytes,
                             String l2Source) {

@@ -44,6 +44,8 @@ class SimdBackendTest extends BackendKernelContract {
         RegisterTile direct = registers >= 32 ? RegisterTile.of(8, 2) : RegisterTile.of(3, 3);
         assertThat(GemmKernel.TILE).isEqualTo(gemm);
         assertThat(DirectConvolution.TILE).isEqualTo(direct);
-        assertThat(ChannelConvolution.TILES_FIT).isEqualTo(registers >= 32);
+        assertThat(ChannelConvolution.FORWARD_TILE).isEqualTo(registers >= 32 ? RegisterTile.of(8, 2) : RegisterTile.of(4, 2));
+        assertThat(ChannelConvolution.WEIGHT_TILE).isEqualTo(registers >= 32 ? RegisterTile.of(9, 2) : RegisterTile.of(3, 2));
+        assertThat(ChannelConvolution.TILES_FIT).isTrue();
     }
 }
