@@ -150,13 +150,18 @@ def machine():
 
 def row(workload, ours, theirs, higher_is_better=True, err=None, fmt="{:.1f}"):
     """A table row. A measurement that is missing, zero, negative or not finite on either side gives a row
-    marked failed instead of a ratio."""
+    marked failed instead of a ratio. One that is odd, JMH's error above the score itself or the two
+    engines more than ten times apart on the same work, keeps its numbers but its ratio is marked odd."""
     def ok(v):
         return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
     o = fmt.format(ours) + (f" (±{err:.0f}%)" if err is not None and math.isfinite(err) else "") if ok(ours) else "failed"
     t = fmt.format(theirs) if ok(theirs) else "failed"
-    r = (ours / theirs if higher_is_better else theirs / ours) if ok(ours) and ok(theirs) else None
-    return (workload, o, t, f"{r:.2f}x" if r else "failed")
+    if not (ok(ours) and ok(theirs)):
+        return (workload, o, t, "failed")
+    r = ours / theirs if higher_is_better else theirs / ours
+    if (err is not None and err > 100) or not 0.1 <= r <= 10:
+        return (workload, o, t, f"odd ({r:.2f}x)")
+    return (workload, o, t, f"{r:.2f}x")
 
 
 def jmh_value(results, key, unit):
