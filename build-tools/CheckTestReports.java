@@ -12,8 +12,9 @@ import java.util.stream.Stream;
  * and @Example) must have a Surefire report in each reports folder given. A class whose name matches no
  * Surefire pattern, or that a filter drops by mistake, is otherwise skipped without a word.
  *
- * <p>Usage: {@code java CheckTestReports.java TEST_SOURCES REPORTS_DIR [REPORTS_DIR ...]}. Run by Maven in
- * the verify phase of every module (see the parent pom).
+ * <p>Usage: {@code java CheckTestReports.java TEST_SOURCES TEST_CLASSES REPORTS_DIR [REPORTS_DIR ...]}. Run
+ * by Maven in the verify phase of every module (see the parent pom). Where TEST_CLASSES does not exist the
+ * tests were not compiled ({@code -Dmaven.test.skip}), and there is nothing to check.
  */
 public final class CheckTestReports {
     private static final Pattern TEST_METHOD = Pattern.compile(
@@ -23,6 +24,10 @@ public final class CheckTestReports {
     public static void main(String[] args) throws IOException {
         Path sources = Path.of(args[0]);
         if (!Files.isDirectory(sources)) {
+            return;
+        }
+        if (!Files.isDirectory(Path.of(args[1]))) {
+            System.out.println("CheckTestReports: no compiled tests in " + args[1] + ", nothing to check");
             return;
         }
         List<String> missing = new ArrayList<>();
@@ -35,7 +40,7 @@ public final class CheckTestReports {
                 }
                 classes++;
                 String name = sources.relativize(file).toString().replace(".java", "").replace('/', '.');
-                for (int i = 1; i < args.length; i++) {
+                for (int i = 2; i < args.length; i++) {
                     Path report = Path.of(args[i], "TEST-" + name + ".xml");
                     if (!Files.isRegularFile(report)) {
                         missing.add(name + " (no " + report + ")");
