@@ -40,7 +40,7 @@ public final class GemmKernel {
     private static final boolean SIX_BY_TWO = TILE.equals(RegisterTile.of(6, 2));
     /**
      * Depth of one packed block. Deep blocks pay: each MR x NR tile of C is loaded and stored once per
-     * block, and A and B are packed fewer times (KC = 256, 512 and 1024 compared in bench/RESULTS.md).
+     * block, and A and B are packed fewer times (k-blocks from 128 to 1024 compared in bench/RESULTS.md).
      */
     static final int KC = Integer.getInteger("panagrad.gemm.kc", 1024);
     /** Rows of one packed block of A: MC x KC floats fill about half of the L2 cache, whole slivers. */
