@@ -35,13 +35,18 @@ JVM_ISA_ARGS = []
 PEER_ENV = dict(os.environ)
 
 
-def cpu_flags():
+def cpuinfo(field):
+    """The first value of a /proc/cpuinfo field, or None."""
     try:
         with open("/proc/cpuinfo") as f:
-            m = re.search(r"^flags\s*:\s*(.*)$", f.read(), re.M)
-            return set(m.group(1).split()) if m else set()
+            m = re.search(rf"^{field}\s*:\s*(.*)$", f.read(), re.M)
+            return m.group(1) if m else None
     except OSError:
-        return set()
+        return None
+
+
+def cpu_flags():
+    return set((cpuinfo("flags") or "").split())
 
 
 def isa_setup(isa):
@@ -68,7 +73,8 @@ def key_values(text):
 
 
 def sides_report(isa):
-    """What the JVM and the peer actually use, and a list of mismatches with the requested isa."""
+    """What the JVM (MachineReport's keys) and the peer actually use, and a list of mismatches with the
+    requested isa."""
     jvm = key_values(subprocess.run([java(), "--add-modules=jdk.incubator.vector", *JVM_ISA_ARGS, "-cp", JAR,
                                      "dev.panagrad.bench.MachineReport"], capture_output=True, text=True).stdout)
     peer = key_values(subprocess.run([TORCH_PYTHON, os.path.join(PEER, "torch_isa.py")], env=PEER_ENV,
@@ -126,24 +132,11 @@ def run_peer(script, args):
 
 
 def machine():
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            m = re.search(r"model name\s*:\s*(.*)", f.read())
-            cpu = m.group(1) if m else cpu
-    except OSError:
-        pass
+    cpu = cpuinfo("model name") or platform.processor()
     jdk = subprocess.run([java(), "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     flags = cpu_flags()
-    family = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            info = f.read()
-        fam = re.search(r"cpu family\s*:\s*(\d+)", info)
-        mod = re.search(r"^model\s*:\s*(\d+)", info, re.M)
-        family = f" (family {fam.group(1)} model {mod.group(1)})" if fam and mod else ""
-    except OSError:
-        pass
+    family, model = cpuinfo("cpu family"), cpuinfo("model")
+    family = f" (family {family} model {model})" if family and model else ""
     sets = ", ".join(x for x in ("avx2", "fma", "avx512f", "avx512vl", "avx512_bf16") if x in flags)
     return f"{cpu}{family}, instruction sets {sets}, {os.cpu_count()} cores, {jdk}"
 
@@ -186,10 +179,9 @@ def gemm_rows(sizes, threads, quick):
     return rows
 
 
-def tile_rows():
-    """The GEMM micro-kernel in place on one thread, against the FMA peak the JVM reaches on one core."""
-    jvm = key_values(subprocess.run([java(), "--add-modules=jdk.incubator.vector", *JVM_ISA_ARGS, "-cp", JAR,
-                                     "dev.panagrad.bench.MachineReport"], capture_output=True, text=True).stdout)
+def tile_rows(jvm):
+    """The GEMM micro-kernel in place on one thread, against the FMA peak the JVM reaches on one core;
+    jvm: MachineReport's keys (tile, lanes, peak chains) from sides_report."""
     mr, nr, lanes = int(jvm["gemm_mr"]), int(jvm["gemm_nr"]), int(jvm["lanes"])
     # run_jmh keys results by parameters only, so the two methods run apart.
     tile = run_jmh("GemmTileBench.tile$", {"kc": 256}, 1, False)["kc=256"][0]
@@ -356,7 +348,7 @@ def main():
     only = a.only.split(",")
     sections = [
         ("gemm", "sgemm", lambda: gemm_rows(sizes, a.threads, a.quick)),
-        ("tile", "GEMM micro-kernel", tile_rows),
+        ("tile", "GEMM micro-kernel", lambda: tile_rows(jvm)),
         ("resnet", "resnet train steps", lambda: resnet_rows(depths, 64, a.threads, a.quick)),
         ("inference", "resnet inference", lambda: inference_rows(depths, 64, a.threads, a.quick)),
         ("layers", "convolutions and batch norm", lambda: conv_rows(a.threads, a.quick)),
@@ -377,7 +369,7 @@ def main():
                          "failed"))
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     forced = ("restricted to AVX2 on both sides (JVM -XX:UseAVX=2; OPENBLAS_CORETYPE=Haswell, "
-              "DNNL_MAX_CPU_ISA=ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2)" if isa == "avx2" and JVM_ISA_ARGS
+              "DNNL_MAX_CPU_ISA=ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2)" if isa == "avx2"
               else "AVX-512, as each side detects it (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer)")
     table = [f"## {stamp}, {isa}", "",
              f"Machine: {machine()}. Threads: {a.threads}. Instruction set: {forced}. Ratio > 1 means Panagrad is faster.",

@@ -11,7 +11,6 @@ import dev.panagrad.nn.models.ResNets;
 import dev.panagrad.nn.optim.Sgd;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -65,19 +64,13 @@ class TrainingDeterminismTest {
     @Test
     void aJvmWithoutC2GivesTheSameBits() throws Exception {
         String here = train();
-        Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules=jdk.incubator.vector",
-                "-XX:TieredStopAtLevel=1"));
+        List<String> flags = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1"));
         // The same vector width and instruction set as this JVM: lanes are summed in an order that depends
         // on them, which the promise does not cover.
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-XX:UseAVX") || a.startsWith("-XX:MaxVectorSize") || a.startsWith("-Dpanagrad."))
-                .forEach(command::add);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainingDeterminismTest.class.getName()));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String there = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        assertThat(there).isEqualTo(here);
+                .forEach(flags::add);
+        assertThat(trainIn(flags.toArray(String[]::new))).isEqualTo(here);
     }
 
     @Test
@@ -88,6 +81,7 @@ class TrainingDeterminismTest {
                 .isEqualTo(trainIn("-XX:MaxVectorSize=32", "-Dpanagrad.vectorRegisters=32"));
     }
 
+    /** {@link #train} in a new JVM with these flags. */
     private static String trainIn(String... flags) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--add-modules=jdk.incubator.vector"));

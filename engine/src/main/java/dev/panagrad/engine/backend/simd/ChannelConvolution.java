@@ -48,7 +48,7 @@ final class ChannelConvolution {
      * 11 would spill even the small ones). {@code -Dpanagrad.channelConvolution=false} turns it off.
      */
     static final boolean TILES_FIT = Boolean.parseBoolean(System.getProperty("panagrad.channelConvolution",
-            String.valueOf(VectorMachine.CURRENT.fits(R, 2) && VectorMachine.CURRENT.fits(WEIGHT_TILE.rows(), 2))));
+            String.valueOf(VectorMachine.CURRENT.fits(FORWARD_TILE) && VectorMachine.CURRENT.fits(WEIGHT_TILE))));
     /** Offsets of a tile column's R entries. */
     private static final int[] COLUMN = java.util.stream.IntStream.range(0, R).map(r -> r * CO).toArray();
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);

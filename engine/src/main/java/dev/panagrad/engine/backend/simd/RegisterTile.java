@@ -28,7 +28,7 @@ public record RegisterTile(int rows, int vectors) {
             return written.stream().filter(t -> t.toString().equals(forced)).findFirst().orElseThrow(
                     () -> new IllegalArgumentException("register tile " + forced + " is not one of " + written));
         }
-        return written.stream().filter(t -> machine.fits(t.rows, t.vectors))
+        return written.stream().filter(machine::fits)
                 .max(Comparator.comparingDouble(RegisterTile::reusePerValue).thenComparingInt(RegisterTile::accumulators))
                 .orElseGet(() -> written.stream().min(Comparator.comparingInt(t -> t.registers())).orElseThrow());
     }

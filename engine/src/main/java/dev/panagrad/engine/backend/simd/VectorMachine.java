@@ -36,7 +36,12 @@ public record VectorMachine(String arch, int vectorBits, int registers, String r
 
     /** Whether a tile of {@code rows} broadcasts by {@code vectors} loaded vectors stays in registers. */
     public boolean fits(int rows, int vectors) {
-        return RegisterTile.of(rows, vectors).registers() <= registers;
+        return fits(RegisterTile.of(rows, vectors));
+    }
+
+    /** Whether the tile stays in registers. */
+    public boolean fits(RegisterTile tile) {
+        return tile.registers() <= registers;
     }
 
     /** One line for logs. */
