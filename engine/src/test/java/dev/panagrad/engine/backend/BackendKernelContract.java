@@ -356,7 +356,10 @@ public abstract class BackendKernelContract {
                 // rows of whole tiles (a channel's positions moved in one gather) then a partial tile, two
                 // channel blocks, stride 1 (also the input gradient) and stride 2
                 new ConvGeometry(2, 33, 9, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-                new ConvGeometry(2, 8, 16, 18, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1));
+                new ConvGeometry(2, 8, 16, 18, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+                // stride 2 on rows long enough for the shuffled phase split at every width, odd and even padding
+                new ConvGeometry(2, 3, 5, 70, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+                new ConvGeometry(2, 3, 6, 67, 34, 3, 3, 2, 2, 2, 2, 1, 1, 1));
     }
 
     @ParameterizedTest

@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (2 x 16 with AVX-512) by R neighbouring output positions of one row (8 with 32 vector registers, 4 with
  * 16). For every tap (c, ky, kx) it loads the tap's weights for those channels once and broadcasts the R
  * input values under the R positions from a zero-padded copy of the image, so there is no im2col matrix and no packing of the
- * input, at any stride. This suits the small planes and strided layers of CIFAR ResNets, where
+ * input, at any stride. At stride s the copy splits each row's columns into s phases
+ * ({@link ZeroPadding#copyPhases}), so the R positions are always R neighbouring floats. This suits the small planes and strided layers of CIFAR ResNets, where
  * vectors along positions ({@link DirectConvolution}) are short rows with wide padding and im2col
  * GEMMs pay more for packing than for arithmetic.
  *
@@ -83,10 +84,14 @@ final class ChannelConvolution {
         int k = cg * kh * kw;
         int blocks = (og + CO - 1) / CO;
         int hp = g.inH() + 2 * g.padH();
-        int wp = g.inW() + 2 * g.padW();
-        int plane = hp * wp;
+        int s = g.strideW();
+        // The padded image with its columns split into s phases (ZeroPadding.copyPhases): at any stride,
+        // a tile's R positions read R neighbouring floats, at offsets the JIT checks once per tap.
+        int wq = (g.inW() + 2 * g.padW() + s - 1) / s;
+        int row = s * wq;
+        int plane = hp * row;
         // Tiles at the end of a row may read up to R positions past it: slack after the last plane.
-        int bufferSize = cg * plane + R * g.strideW() + kw * g.dilationW() + wp;
+        int bufferSize = cg * plane + R + kw * g.dilationW() + row;
         float[][] packed = new float[g.groups()][blocks * k * CO];
         for (int grp = 0; grp < g.groups(); grp++) {
             for (int o = 0; o < og; o++) {
@@ -101,7 +106,8 @@ final class ChannelConvolution {
         for (int c = 0; c < cg; c++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
-                    taps[(c * kh + ky) * kw + kx] = c * plane + ky * g.dilationH() * wp + kx * g.dilationW();
+                    int col = kx * g.dilationW();
+                    taps[(c * kh + ky) * kw + kx] = c * plane + ky * g.dilationH() * row + (col % s) * wq + col / s;
                 }
             }
         }
@@ -113,21 +119,21 @@ final class ChannelConvolution {
             float[][] buf = BUFFERS.get();
             float[] xpad = buffer(buf, 0, bufferSize);
             float[] tile = buffer(buf, 1, R * CO);
-            pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, hp, wp, xpad, 0, bufferSize);
+            ZeroPadding.copyPhases(x, (n * g.inChannels() + grp * cg) * inPlane, cg, g.inH(), g.inW(), g.padH(),
+                    g.padW(), s, xpad, 0);
+            java.util.Arrays.fill(xpad, cg * plane, bufferSize, 0f);
             float[] wg = packed[grp];
             for (int block = 0; block < blocks; block++) {
                 int wOff = block * k * CO;
                 int channels = Math.min(CO, og - block * CO);
                 for (int oy = 0; oy < oh; oy++) {
-                    int rowBase = oy * g.strideH() * wp;
+                    int rowBase = oy * g.strideH() * row;
                     for (int ox0 = 0; ox0 < ow; ox0 += R) {
-                        int base = rowBase + ox0 * g.strideW();
+                        int base = rowBase + ox0;
                         if (R == 4) {
-                            micro4(0, k, wg, wOff, xpad, taps, base, g.strideW(), tile);
-                        } else if (g.strideW() == 1) {
-                            micro1(0, k, wg, wOff, xpad, taps, base, tile);
+                            micro4(0, k, wg, wOff, xpad, taps, base, tile);
                         } else {
-                            micro(0, k, wg, wOff, xpad, taps, base, g.strideW(), tile);
+                            micro8(0, k, wg, wOff, xpad, taps, base, tile);
                         }
                         int positions = Math.min(R, ow - ox0);
                         int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
@@ -317,7 +323,7 @@ final class ChannelConvolution {
 
     /**
      * tile[t][j] = sum over the chunk's images and positions of gyt[image, q][o0 + j] xpad[image, c,
-     * tap t0 + t at q], for 2 vectors of channels and 9 taps. Written out: see {@link #micro1}.
+     * tap t0 + t at q], for 2 vectors of channels and 9 taps. Written out: see {@link #micro8}.
      */
     private static void weightTile(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
                                    int[] tapOff, int t0, float[] tile) {
@@ -486,10 +492,14 @@ final class ChannelConvolution {
     }
 
     /**
-     * The tile for stride 1: tile[r][j] = sum over taps t of w[t][j] xpad[base + taps[t] + r]. Written
-     * out in full: an array of vectors or a helper that C2 declines to inline would box them.
+     * The forward tile for 32 vector registers, 8 positions by 2 vectors of channels: tile[r][j] = sum
+     * over taps t of w[t][j] xpad[base + taps[t] + r]. The offsets r are constants, so C2 checks the
+     * bounds of a tap's reads once, not once per position: with a stride {@code s} as a variable (xi + r
+     * s) it checked each, and at 16 registers, where the tile has half the multiply-adds to hide that
+     * behind, the tile ran at half its speed. Written out in full: an array of vectors or a helper that
+     * C2 declines to inline would box them.
      */
-    private static void micro1(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
+    private static void micro8(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
@@ -524,70 +534,6 @@ final class ChannelConvolution {
             a60 = v.fma(w0, a60);
             a61 = v.fma(w1, a61);
             v = FloatVector.broadcast(S, xp[xi + 7]);
-            a70 = v.fma(w0, a70);
-            a71 = v.fma(w1, a71);
-        }
-        a00.intoArray(tile, 0);
-        a01.intoArray(tile, L);
-        a10.intoArray(tile, CO);
-        a11.intoArray(tile, CO + L);
-        a20.intoArray(tile, 2 * CO);
-        a21.intoArray(tile, 2 * CO + L);
-        a30.intoArray(tile, 3 * CO);
-        a31.intoArray(tile, 3 * CO + L);
-        a40.intoArray(tile, 4 * CO);
-        a41.intoArray(tile, 4 * CO + L);
-        a50.intoArray(tile, 5 * CO);
-        a51.intoArray(tile, 5 * CO + L);
-        a60.intoArray(tile, 6 * CO);
-        a61.intoArray(tile, 6 * CO + L);
-        a70.intoArray(tile, 7 * CO);
-        a71.intoArray(tile, 7 * CO + L);
-    }
-
-    /** {@link #micro1} for any stride {@code s} along the row. */
-    private static void micro(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, int s, float[] tile) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
-        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
-        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
-        FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
-        FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-        for (int t = t0, wi = wOff; t < t1; t++, wi += CO) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
-            int xi = base + taps[t];
-            FloatVector v = FloatVector.broadcast(S, xp[xi]);
-            a00 = v.fma(w0, a00);
-            a01 = v.fma(w1, a01);
-            xi += s;
-            v = FloatVector.broadcast(S, xp[xi]);
-            a10 = v.fma(w0, a10);
-            a11 = v.fma(w1, a11);
-            xi += s;
-            v = FloatVector.broadcast(S, xp[xi]);
-            a20 = v.fma(w0, a20);
-            a21 = v.fma(w1, a21);
-            xi += s;
-            v = FloatVector.broadcast(S, xp[xi]);
-            a30 = v.fma(w0, a30);
-            a31 = v.fma(w1, a31);
-            xi += s;
-            v = FloatVector.broadcast(S, xp[xi]);
-            a40 = v.fma(w0, a40);
-            a41 = v.fma(w1, a41);
-            xi += s;
-            v = FloatVector.broadcast(S, xp[xi]);
-            a50 = v.fma(w0, a50);
-            a51 = v.fma(w1, a51);
-            xi += s;
-            v = FloatVector.broadcast(S, xp[xi]);
-            a60 = v.fma(w0, a60);
-            a61 = v.fma(w1, a61);
-            xi += s;
-            v = FloatVector.broadcast(S, xp[xi]);
             a70 = v.fma(w0, a70);
             a71 = v.fma(w1, a71);
         }
@@ -646,11 +592,8 @@ final class ChannelConvolution {
         a21.intoArray(tile, 2 * CO + L);
     }
 
-    /**
-     * The forward tile for 16 vector registers: 4 positions at stride {@code s} by 2 vectors of channels,
-     * tile[r][j] = sum over taps t of w[t][j] xpad[base + taps[t] + r s].
-     */
-    private static void micro4(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, int s, float[] tile) {
+    /** {@link #micro8} for 16 vector registers: 4 positions by 2 vectors of channels. */
+    private static void micro4(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
@@ -662,13 +605,13 @@ final class ChannelConvolution {
             FloatVector v = FloatVector.broadcast(S, xp[xi]);
             a00 = v.fma(w0, a00);
             a01 = v.fma(w1, a01);
-            v = FloatVector.broadcast(S, xp[xi + s]);
+            v = FloatVector.broadcast(S, xp[xi + 1]);
             a10 = v.fma(w0, a10);
             a11 = v.fma(w1, a11);
-            v = FloatVector.broadcast(S, xp[xi + 2 * s]);
+            v = FloatVector.broadcast(S, xp[xi + 2]);
             a20 = v.fma(w0, a20);
             a21 = v.fma(w1, a21);
-            v = FloatVector.broadcast(S, xp[xi + 3 * s]);
+            v = FloatVector.broadcast(S, xp[xi + 3]);
             a30 = v.fma(w0, a30);
             a31 = v.fma(w1, a31);
         }

@@ -1,6 +1,7 @@
 package dev.panagrad.engine.backend.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,8 +16,24 @@ final class ZeroPadding {
     private static final int L = S.length();
     /** Half the preferred width, where that is still a native vector (8 floats or more). */
     private static final VectorSpecies<Float> HALF = L >= 16 ? FloatVector.SPECIES_256 : null;
+    /** Of two vectors a, b side by side, the lanes at even positions; indexes past a pick from b. */
+    private static final VectorShuffle<Float> EVEN_LANES = evenLanes(S);
+    /** Of two vectors side by side, the lanes at odd positions. */
+    private static final VectorShuffle<Float> ODD_LANES = oddLanes(S);
+    private static final VectorShuffle<Float> EVEN_HALF_LANES = HALF == null ? null : evenLanes(HALF);
+    private static final VectorShuffle<Float> ODD_HALF_LANES = HALF == null ? null : oddLanes(HALF);
 
     private ZeroPadding() {
+    }
+
+    private static VectorShuffle<Float> evenLanes(VectorSpecies<Float> species) {
+        int n = species.length();
+        return VectorShuffle.fromOp(species, j -> 2 * j < n ? 2 * j : 2 * j - 2 * n);
+    }
+
+    private static VectorShuffle<Float> oddLanes(VectorSpecies<Float> species) {
+        int n = species.length();
+        return VectorShuffle.fromOp(species, j -> 2 * j + 1 < n ? 2 * j + 1 : 2 * j + 1 - 2 * n);
     }
 
     /**
@@ -41,6 +58,55 @@ final class ZeroPadding {
                 }
                 for (; j < w; j++) {
                     xpad[dst + j] = x[src + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #copy} with each padded row split into {@code phases} runs of every {@code phases}-th
+     * column: padded column {@code col} of a row goes to {@code (col % phases) * wq + col / phases},
+     * where {@code wq = ceil((w + 2 pw) / phases)}, and a row takes {@code phases * wq} floats. Columns
+     * {@code s} apart then lie side by side, so a convolution of stride {@code s = phases} reads
+     * neighbouring output positions from neighbouring floats. One phase is {@link #copy}.
+     */
+    static void copyPhases(float[] x, int xOff, int channels, int h, int w, int ph, int pw, int phases, float[] xpad,
+                           int at) {
+        if (phases == 1) {
+            copy(x, xOff, channels, h, w, ph, pw, xpad, at);
+            return;
+        }
+        int wq = (w + 2 * pw + phases - 1) / phases;
+        int row = phases * wq;
+        int plane = (h + 2 * ph) * row;
+        java.util.Arrays.fill(xpad, at, at + channels * plane, 0f);
+        int src = xOff;
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < h; y++, src += w) {
+                int dst = at + c * plane + (ph + y) * row;
+                int j = 0;
+                if (phases == 2) {
+                    // 2 L values split with two shuffles: those at even j go where column pw goes, those
+                    // at odd j where column pw + 1 goes, each to consecutive places.
+                    int first = dst + (pw % 2) * wq + pw / 2;
+                    int second = dst + ((pw + 1) % 2) * wq + (pw + 1) / 2;
+                    for (; j <= w - 2 * L; j += 2 * L, first += L, second += L) {
+                        FloatVector a = FloatVector.fromArray(S, x, src + j);
+                        FloatVector b = FloatVector.fromArray(S, x, src + j + L);
+                        a.rearrange(EVEN_LANES, b).intoArray(xpad, first);
+                        a.rearrange(ODD_LANES, b).intoArray(xpad, second);
+                    }
+                    if (HALF != null && j <= w - 16) { // rows of 16 under AVX-512
+                        FloatVector a = FloatVector.fromArray(HALF, x, src + j);
+                        FloatVector b = FloatVector.fromArray(HALF, x, src + j + 8);
+                        a.rearrange(EVEN_HALF_LANES, b).intoArray(xpad, first);
+                        a.rearrange(ODD_HALF_LANES, b).intoArray(xpad, second);
+                        j += 16;
+                    }
+                }
+                for (; j < w; j++) {
+                    int col = pw + j;
+                    xpad[dst + (col % phases) * wq + col / phases] = x[src + j];
                 }
             }
         }
