@@ -228,6 +228,8 @@ final class ChannelConvolution {
             tapOff[t] = (tap / g.kernelW()) * g.dilationH() * wp + (tap % g.kernelW()) * g.dilationW();
         }
         boolean square3 = T == 9 && g.kernelH() == 3 && g.kernelW() == 3 && g.dilationH() == 1 && g.dilationW() == 1;
+        // Tiles of 3 taps on a kernel 3 wide, dilation 1: each tile is one kernel row, 3 neighbouring floats.
+        boolean row3 = T == 3 && g.kernelW() == 3 && g.dilationW() == 1;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
         int weights = g.outChannels() * k;
         // Every entry is written by exactly one tile, so the caller's buffer is reused without clearing.
@@ -276,7 +278,10 @@ final class ChannelConvolution {
                                 int segment = tileCalls < WARM_CALLS ? SEGMENT : LONG_SEGMENT;
                                 for (int q0 = 0; q0 < count; q0 += segment) {
                                     int q1 = Math.min(count, q0 + segment);
-                                    if (T == 3) {
+                                    if (row3) {
+                                        weightTileRow3(q0, q1, q0 == 0, at, c * plane + tapOff[tg * T], gyt, block * CO,
+                                                ogPad, xpad, tile);
+                                    } else if (T == 3) {
                                         weightTile3(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, tapOff,
                                                 tg * T, tile);
                                     } else if (square3) {
@@ -553,6 +558,41 @@ final class ChannelConvolution {
         a61.intoArray(tile, 6 * CO + L);
         a70.intoArray(tile, 7 * CO);
         a71.intoArray(tile, 7 * CO + L);
+    }
+
+    /**
+     * {@link #weightTile3} for the 3 taps of one kernel row, dilation 1: the 3 reads are neighbouring
+     * floats, so C2 checks their bounds once per position rather than once per tap (with the offsets as
+     * variables, the checks took as many instructions as the multiply-adds).
+     */
+    private static void weightTileRow3(int q0, int q1, boolean first, int[] at, int rowOff, float[] gyt, int o0,
+                                       int ogPad, float[] xp, float[] tile) {
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
+        FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO);
+        FloatVector a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO + L);
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO);
+        FloatVector a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO + L);
+        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+            int xi = rowOff + at[q];
+            FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
+            FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
+            FloatVector v = FloatVector.broadcast(S, xp[xi]);
+            a00 = v.fma(g0, a00);
+            a01 = v.fma(g1, a01);
+            v = FloatVector.broadcast(S, xp[xi + 1]);
+            a10 = v.fma(g0, a10);
+            a11 = v.fma(g1, a11);
+            v = FloatVector.broadcast(S, xp[xi + 2]);
+            a20 = v.fma(g0, a20);
+            a21 = v.fma(g1, a21);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        a20.intoArray(tile, 2 * CO);
+        a21.intoArray(tile, 2 * CO + L);
     }
 
     /**
