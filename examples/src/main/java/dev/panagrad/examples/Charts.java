@@ -1,25 +1,34 @@
 package dev.panagrad.examples;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
-/** PNG charts drawn with Java2D: line charts per epoch and correlation-matrix heat maps. */
+/**
+ * SVG charts: line charts per epoch and correlation-matrix heat maps. SVG text is set by the viewer in
+ * its own fonts, so the machine that draws a chart needs none. Axes are ticked at 1, 2 or 5 times a
+ * power of ten; the legend sits beside the plot, never on the data.
+ */
 final class Charts {
     /** Colours for up to eight series, distinguishable in print. */
     static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
-    private static final int FONT = 2;
+    private static final String FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
+    private static final int LEGEND_WIDTH = 200;
+    /** Numbers the plots' clip paths: ids must stay unique when charts are stacked in one file. */
+    private static final java.util.concurrent.atomic.AtomicInteger CLIPS = new java.util.concurrent.atomic.AtomicInteger();
 
     private Charts() {
     }
@@ -28,17 +37,54 @@ final class Charts {
     record Series(String label, double[] x, double[] y, Color color, boolean dashed) {
     }
 
-    /** A line chart with axes, ticks, a title and a legend. */
-    static BufferedImage lineChart(String title, String xLabel, List<Series> series, int width, int height) {
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
-        int left = 80;
-        int right = width - 40;
-        int top = 40;
-        int bottom = height - 50 - 20 * ((series.size() + 2) / 3);
+    /** Axis ticks: from {@code min} to {@code max} in steps of {@code step}, all of them round numbers. */
+    record Ticks(double min, double max, double step) {
+        List<Double> values() {
+            List<Double> v = new ArrayList<>();
+            long n = Math.round((max - min) / step);
+            for (long i = 0; i <= n; i++) {
+                v.add(min + i * step);
+            }
+            return v;
+        }
+
+        /** A tick's label, with as many decimals as the step needs. */
+        String label(double value) {
+            int decimals = (int) Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+            return String.format(Locale.ROOT, "%." + decimals + "f", value == 0 ? 0.0 : value);
+        }
+    }
+
+    /**
+     * Ticks covering [lo, hi] in about {@code target} steps of 1, 2 or 5 times a power of ten, at least
+     * {@code minStep}; the axis ends on ticks, and never above {@code cap} when the data stays below it.
+     */
+    static Ticks niceTicks(double lo, double hi, int target, double minStep, double cap) {
+        boolean underCap = hi <= cap;
+        if (!(hi > lo)) {
+            double pad = Math.max(Math.abs(lo) * 0.05, minStep > 0 ? minStep : 1e-3);
+            lo -= pad;
+            hi += pad;
+        }
+        double rough = (hi - lo) / target;
+        double magnitude = Math.pow(10, Math.floor(Math.log10(rough)));
+        double norm = rough / magnitude;
+        double step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
+        step = Math.max(step, minStep);
+        double min = Math.floor(lo / step + 1e-9) * step;
+        double max = Math.ceil(hi / step - 1e-9) * step;
+        if (underCap && max > cap) {
+            max = cap;
+        }
+        return new Ticks(min, max, step);
+    }
+
+    /**
+     * A line chart: title on top, the y axis ticked and labelled, epochs along x, the legend in a column to
+     * the right of the plot. {@code yCap} bounds the axis (100 for accuracy in %), NaN for none.
+     */
+    static String lineChart(String title, String xLabel, String yLabel, List<Series> series, double yCap, int width,
+                            int height) {
         double xMin = Double.POSITIVE_INFINITY;
         double xMax = Double.NEGATIVE_INFINITY;
         double yMin = Double.POSITIVE_INFINITY;
@@ -54,84 +100,78 @@ final class Charts {
             }
         }
         if (!Double.isFinite(xMin)) {
-            xMin = 0;
-            xMax = 1;
+            xMin = 1;
+            xMax = 2;
             yMin = 0;
             yMax = 1;
         }
-        if (xMax == xMin) {
-            xMax = xMin + 1;
+        Ticks xt = niceTicks(Math.min(xMin, 1), Math.max(xMax, xMin + 1), 8, 1, Double.POSITIVE_INFINITY);
+        Ticks yt = niceTicks(yMin, yMax, 5, 0, Double.isNaN(yCap) ? Double.POSITIVE_INFINITY : yCap);
+        int left = 70;
+        int top = 40;
+        int right = width - LEGEND_WIDTH - 20;
+        int bottom = height - 50;
+        StringBuilder svg = header(width, height);
+        text(svg, width / 2.0, 24, 16, "middle", "bold", title);
+        // grid and y ticks
+        for (double v : yt.values()) {
+            double y = bottom - (bottom - top) * (v - yt.min()) / (yt.max() - yt.min());
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>%n",
+                    left, y, right, y));
+            text(svg, left - 8, y + 4, 12, "end", "normal", yt.label(v));
         }
-        double pad = (yMax - yMin) * 0.05;
-        if (pad == 0) {
-            pad = Math.max(1e-3, Math.abs(yMax) * 0.05);
+        for (double v : xt.values()) {
+            double x = left + (right - left) * (v - xt.min()) / (xt.max() - xt.min());
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#000\"/>%n",
+                    x, bottom, x, bottom + 5));
+            text(svg, x, bottom + 19, 12, "middle", "normal", xt.label(v));
         }
-        yMin -= pad;
-        yMax += pad;
-        PixelFont.draw(g, title, (width - PixelFont.width(title, FONT)) / 2, 12, FONT, Color.BLACK);
-        g.setColor(new Color(0xdddddd));
-        for (int i = 0; i <= 4; i++) {
-            int y = bottom - (bottom - top) * i / 4;
-            g.drawLine(left, y, right, y);
-            String label = format(yMin + (yMax - yMin) * i / 4);
-            PixelFont.draw(g, label, left - 8 - PixelFont.width(label, FONT), y - 7, FONT, Color.DARK_GRAY);
-            g.setColor(new Color(0xdddddd));
-        }
-        int ticks = (int) Math.min(10, Math.round(xMax - xMin));
-        ticks = Math.max(1, ticks);
-        for (int i = 0; i <= ticks; i++) {
-            double xv = xMin + (xMax - xMin) * i / ticks;
-            int x = left + (int) Math.round((right - left) * (xv - xMin) / (xMax - xMin));
-            String label = Math.rint(xv) == xv ? Long.toString(Math.round(xv)) : format(xv);
-            PixelFont.draw(g, label, x - PixelFont.width(label, FONT) / 2, bottom + 8, FONT, Color.DARK_GRAY);
-        }
-        PixelFont.draw(g, xLabel, (left + right - PixelFont.width(xLabel, FONT)) / 2, bottom + 26, FONT, Color.BLACK);
-        g.setColor(Color.BLACK);
-        g.drawLine(left, top, left, bottom);
-        g.drawLine(left, bottom, right, bottom);
+        svg.append(String.format(Locale.ROOT, "<polyline points=\"%d,%d %d,%d %d,%d\" fill=\"none\" stroke=\"#000\"/>%n",
+                left, top, left, bottom, right, bottom));
+        text(svg, (left + right) / 2.0, bottom + 40, 13, "middle", "normal", xLabel);
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" %s "
+                + "transform=\"rotate(-90 %d %.1f)\">%s</text>%n", 18, (top + bottom) / 2.0, FONT, 18, (top + bottom) / 2.0,
+                escape(yLabel)));
+        // lines, clipped to the plot
+        String clip = "plot" + CLIPS.incrementAndGet();
+        svg.append(String.format(Locale.ROOT, "<clipPath id=\"%s\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
+                + "</clipPath>%n<g clip-path=\"url(#%s)\">%n", clip, left - 4, top - 4, right - left + 8, bottom - top + 8, clip));
         for (Series s : series) {
-            g.setColor(s.color());
-            g.setStroke(s.dashed() ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {8f, 6f}, 0f)
-                    : new BasicStroke(2.5f));
-            int px = -1;
-            int py = -1;
+            StringBuilder points = new StringBuilder();
+            StringBuilder dots = new StringBuilder();
             for (int i = 0; i < s.x().length; i++) {
                 if (!Double.isFinite(s.y()[i])) {
                     continue;
                 }
-                int x = left + (int) Math.round((right - left) * (s.x()[i] - xMin) / (xMax - xMin));
-                int y = bottom - (int) Math.round((bottom - top) * (s.y()[i] - yMin) / (yMax - yMin));
-                if (px >= 0) {
-                    g.drawLine(px, py, x, y);
-                }
-                g.fillOval(x - 3, y - 3, 6, 6);
-                px = x;
-                py = y;
+                double x = left + (right - left) * (s.x()[i] - xt.min()) / (xt.max() - xt.min());
+                double y = bottom - (bottom - top) * (s.y()[i] - yt.min()) / (yt.max() - yt.min());
+                points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+                dots.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", x, y,
+                        hex(s.color())));
             }
+            svg.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\"%s/>%n",
+                    points.toString().trim(), hex(s.color()), s.dashed() ? " stroke-dasharray=\"8 5\"" : ""));
+            svg.append(dots).append('\n');
         }
-        g.setStroke(new BasicStroke(1f));
-        int ly = bottom + 48;
+        svg.append("</g>\n");
+        // legend column
+        int lx = right + 24;
         for (int i = 0; i < series.size(); i++) {
-            int lx = left + (i % 3) * ((right - left) / 3);
-            int y = ly + (i / 3) * 20;
-            g.setColor(series.get(i).color());
-            g.fillRect(lx, y + 4, 20, 6);
-            PixelFont.draw(g, series.get(i).label(), lx + 28, y, FONT, Color.BLACK);
+            Series s = series.get(i);
+            int y = top + 10 + 22 * i;
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>%n",
+                    lx, y, lx + 24, y, hex(s.color()), s.dashed() ? " stroke-dasharray=\"6 3\"" : ""));
+            text(svg, lx + 32, y + 4, 12, "start", "normal", s.label());
         }
-        g.dispose();
-        return img;
+        return svg.append("</svg>\n").toString();
     }
 
-    /** Heat maps of square matrices side by side, one colour scale for all, with a title each. */
-    static BufferedImage heatMaps(List<String> titles, List<float[]> matrices, int n, int cell) {
+    /** Heat maps of square matrices side by side, one colour scale for all, a title each and a colour bar. */
+    static String heatMaps(List<String> titles, List<float[]> matrices, int n, int cell) {
         int size = n * cell;
         int gap = 30;
         int width = gap + matrices.size() * (size + gap);
-        int height = size + 100;
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
+        int height = size + 110;
         float lo = Float.POSITIVE_INFINITY;
         float hi = Float.NEGATIVE_INFINITY;
         for (float[] m : matrices) {
@@ -143,31 +183,44 @@ final class Charts {
         if (hi == lo) {
             hi = lo + 1;
         }
+        StringBuilder svg = header(width, height);
         for (int k = 0; k < matrices.size(); k++) {
             int x0 = gap + k * (size + gap);
-            int y0 = 40;
-            PixelFont.draw(g, titles.get(k), x0 + (size - PixelFont.width(titles.get(k), FONT)) / 2, 12, FONT, Color.BLACK);
+            text(svg, x0 + size / 2.0, 26, 14, "middle", "bold", titles.get(k));
+            // Drawn at full size, cell by cell: viewers that smooth a scaled image would blur the cells.
+            BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
             float[] m = matrices.get(k);
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
-                    g.setColor(colour((m[i * n + j] - lo) / (hi - lo)));
-                    g.fillRect(x0 + j * cell, y0 + i * cell, cell, cell);
+                    int rgb = colour((m[i * n + j] - lo) / (hi - lo)).getRGB();
+                    for (int y = i * cell; y < (i + 1) * cell; y++) {
+                        for (int x = j * cell; x < (j + 1) * cell; x++) {
+                            img.setRGB(x, y, rgb);
+                        }
+                    }
                 }
             }
+            image(svg, img, x0, 40, size, size);
         }
-        // colour bar
-        int barY = height - 40;
-        int barX = gap;
-        int barW = Math.min(300, width - 2 * gap - 120);
+        int barW = Math.min(300, width - 2 * gap);
+        int barY = height - 50;
+        BufferedImage bar = new BufferedImage(barW, 1, BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < barW; i++) {
-            g.setColor(colour(i / (float) (barW - 1)));
-            g.fillRect(barX + i, barY, 1, 12);
+            bar.setRGB(i, 0, colour(i / (float) (barW - 1)).getRGB());
         }
-        PixelFont.draw(g, format(lo), barX, barY + 16, FONT, Color.DARK_GRAY);
-        String hiLabel = format(hi);
-        PixelFont.draw(g, hiLabel, barX + barW - PixelFont.width(hiLabel, FONT), barY + 16, FONT, Color.DARK_GRAY);
-        g.dispose();
-        return img;
+        image(svg, bar, gap, barY, barW, 12);
+        Ticks t = niceTicks(lo, hi, 4, 0, Double.POSITIVE_INFINITY);
+        for (double v : t.values()) {
+            if (v < lo - 1e-9 || v > hi + 1e-9) {
+                continue;
+            }
+            double x = gap + barW * (v - lo) / (hi - lo);
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#000\"/>%n", x,
+                    barY + 12, x, barY + 16));
+            text(svg, x, barY + 30, 11, "middle", "normal", t.label(v));
+        }
+        text(svg, gap + barW + 10, barY + 11, 12, "start", "normal", "kernel value");
+        return svg.append("</svg>\n").toString();
     }
 
     /** A perceptually ordered dark-blue to yellow scale for t in [0, 1]. */
@@ -181,28 +234,32 @@ final class Charts {
                 stops[i][2] + f * (stops[i + 1][2] - stops[i][2]));
     }
 
-    /** Stacks images vertically. */
-    static BufferedImage stack(List<BufferedImage> parts) {
-        int w = parts.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
-        int h = parts.stream().mapToInt(BufferedImage::getHeight).sum();
-        BufferedImage img = new BufferedImage(w, Math.max(1, h), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        int y = 0;
-        for (BufferedImage p : parts) {
-            g.drawImage(p, 0, y, null);
-            y += p.getHeight();
+    /** Stacks SVG charts vertically in one SVG. */
+    static String stack(List<String> charts) {
+        int width = 0;
+        int height = 0;
+        List<int[]> sizes = new ArrayList<>();
+        for (String c : charts) {
+            int[] wh = {attribute(c, "width"), attribute(c, "height")};
+            sizes.add(wh);
+            width = Math.max(width, wh[0]);
+            height += wh[1];
         }
-        g.dispose();
-        return img;
+        StringBuilder svg = header(width, Math.max(1, height));
+        int y = 0;
+        for (int i = 0; i < charts.size(); i++) {
+            String inner = charts.get(i).replaceFirst("<svg ", "<svg y=\"" + y + "\" ");
+            svg.append(inner);
+            y += sizes.get(i)[1];
+        }
+        return svg.append("</svg>\n").toString();
     }
 
-    /** Writes a PNG atomically (temporary file, then rename). */
-    static void writePng(BufferedImage img, Path file) throws IOException {
+    /** Writes a chart atomically (temporary file, then rename). */
+    static void write(String svg, Path file) throws IOException {
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
         try {
-            ImageIO.write(img, "png", tmp.toFile());
+            Files.writeString(tmp, svg, StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -213,11 +270,44 @@ final class Charts {
         }
     }
 
-    static String format(double v) {
-        double a = Math.abs(v);
-        if (a != 0 && (a < 0.01 || a >= 10000)) {
-            return String.format(Locale.ROOT, "%.1e", v);
+    private static StringBuilder header(int width, int height) {
+        return new StringBuilder(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                + "xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n"
+                + "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>%n", width, height, width, height, width, height));
+    }
+
+    private static void text(StringBuilder svg, double x, double y, int size, String anchor, String weight, String s) {
+        svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"%s\" "
+                + "font-weight=\"%s\" %s>%s</text>%n", x, y, size, anchor, weight, FONT, escape(s)));
+    }
+
+    /** A raster embedded as PNG. */
+    private static void image(StringBuilder svg, BufferedImage img, int x, int y, int w, int h) {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", png);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.3f", v);
+        String data = "data:image/png;base64," + Base64.getEncoder().encodeToString(png.toByteArray());
+        svg.append(String.format(Locale.ROOT, "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                + "preserveAspectRatio=\"none\" href=\"%s\" xlink:href=\"%s\"/>%n",
+                x, y, w, h, data, data));
+    }
+
+    private static int attribute(String svg, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" " + name + "=\"(\\d+)\"").matcher(svg);
+        if (!m.find()) {
+            throw new IllegalArgumentException("chart without a " + name);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static String hex(Color c) {
+        return String.format(Locale.ROOT, "#%06x", c.getRGB() & 0xFFFFFF);
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -7,8 +7,11 @@ import dev.panagrad.cckd.sampler.TeacherClusters;
 import dev.panagrad.cckd.train.DistillationConfig;
 import dev.panagrad.cckd.train.DistillationLoop;
 import dev.panagrad.cckd.train.EmbeddingHead;
+import dev.panagrad.cckd.train.EmbeddingStructure;
+import dev.panagrad.cckd.train.Embeddings;
 import dev.panagrad.cckd.train.EpochMetrics;
 import dev.panagrad.cckd.train.Method;
+import dev.panagrad.cckd.train.Retrieval;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
@@ -42,8 +45,8 @@ import java.util.Map;
  * OUT/config.json                     the plan and the data used
  * OUT/teacher/                        metrics.csv, metrics.jsonl, checkpoint.safetensors, model.safetensors
  * OUT/students/METHOD/                the same, per distillation method
- * OUT/accuracy.png, losses.png        curves per epoch, one line per method
- * OUT/correlation.png                 correlation matrices of teacher and students on one class-sorted batch
+ * OUT/accuracy.svg, losses.svg        curves per epoch, one line per method (and the teacher's)
+ * OUT/correlation.svg                 correlation matrices of teacher and students on one class-sorted batch
  * OUT/report.md                       the comparison table, with links to the charts
  * </pre>
  * After every epoch a stage appends its metrics and atomically rewrites its checkpoint (model,
@@ -89,7 +92,7 @@ final class Experiment {
         this.train = subset(data.split().train(), plan.trainSize(), plan.seed(), "train");
         this.test = subset(data.split().test(), plan.testSize(), plan.seed() + 1, "test");
         this.structureSet = test.subset(range(Math.min(500, test.size())), "structure");
-        Transform normalize = normalization(data.name(), train.channels());
+        Transform normalize = normalization(data);
         int pad = train.height() >= 32 ? 4 : 2;
         this.trainTransform = Transform.compose(List.of(Transform.randomCrop(pad), Transform.horizontalFlip(0.5f), normalize));
         this.testTransform = normalize;
@@ -102,6 +105,13 @@ final class Experiment {
         config.put("test_images", (long) test.size());
         config.put("image", train.channels() + "x" + train.height() + "x" + train.width());
         config.put("classes", (long) train.numClasses());
+        if (data.statistics() != null) {
+            config.put("channel_mean", floats(data.statistics().mean()));
+            config.put("channel_std", floats(data.statistics().std()));
+        }
+        if (!data.skipped().isEmpty()) {
+            config.put("skipped_images", data.skipped().stream().map(Path::toString).toList());
+        }
         Files.writeString(out.resolve("config.json"), Json.write(config) + "\n", StandardCharsets.UTF_8);
     }
 
@@ -138,8 +148,9 @@ final class Experiment {
             console.println("Teacher " + plan.teacherModel() + " loaded from " + checkpoint);
             net.eval();
             dev.panagrad.cckd.train.Evaluation e = dev.panagrad.cckd.train.Evaluation.of(net, test, testTransform, 256);
+            Embeddings emb = Embeddings.of(net, structureSet, testTransform);
             EpochMetrics m = new EpochMetrics(0, 0, Map.of(), Double.NaN, e.top1(), e.top5(), Double.NaN, 0,
-                    dev.panagrad.cckd.train.EmbeddingStructure.of(net, structureSet, testTransform), null);
+                    EmbeddingStructure.of(emb), null, Retrieval.of(emb), null);
             return new Stage("teacher", plan.teacherModel(), Method.CE, List.of(m), net);
         }
         DistillationConfig config = config(Method.CE, plan.teacherEpochs());
@@ -302,7 +313,7 @@ final class Experiment {
             }
             titles.add(s.name().equals("teacher") ? "teacher " + s.model() : s.name() + " " + s.model());
         }
-        Charts.writePng(Charts.heatMaps(titles, matrices, indices.length, 4), out.resolve("correlation.png"));
+        Charts.write(Charts.heatMaps(titles, matrices, indices.length, 4), out.resolve("correlation.svg"));
     }
 
     private static ImageDataset subset(ImageDataset d, int size, long seed, String name) {
@@ -316,16 +327,33 @@ final class Experiment {
         return d.subset(picked, d.name() + "-" + name + size);
     }
 
+    private static List<Float> floats(float[] v) {
+        List<Float> list = new ArrayList<>();
+        for (float f : v) {
+            list.add(f);
+        }
+        return list;
+    }
+
     private static int[] range(int n) {
         int[] a = new int[n];
         Arrays.setAll(a, i -> i);
         return a;
     }
 
+    /** Per-channel normalisation: the statistics measured on a folder's training images, else the dataset's usual ones. */
+    static Transform normalization(DataChoice.Resolved data) {
+        if (data.statistics() != null) {
+            return data.statistics().normalize();
+        }
+        return normalization(data.name(), data.split().train().channels());
+    }
+
     /** Per-channel normalisation with the dataset's usual statistics. */
     static Transform normalization(String dataset, int channels) {
         return switch (dataset) {
             case "cifar100" -> Transform.normalize(new float[] {0.5071f, 0.4867f, 0.4408f}, new float[] {0.2675f, 0.2565f, 0.2761f});
+            case "cifar10" -> Transform.normalize(new float[] {0.4914f, 0.4822f, 0.4465f}, new float[] {0.2470f, 0.2435f, 0.2616f});
             case "fashion-mnist" -> Transform.normalize(new float[] {0.2860f}, new float[] {0.3530f});
             default -> {
                 float[] mean = new float[channels];

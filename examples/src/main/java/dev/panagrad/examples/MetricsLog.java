@@ -2,6 +2,7 @@ package dev.panagrad.examples;
 
 import dev.panagrad.cckd.train.EmbeddingStructure;
 import dev.panagrad.cckd.train.EpochMetrics;
+import dev.panagrad.cckd.train.Retrieval;
 import dev.panagrad.nn.io.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,8 @@ final class MetricsLog {
         List<String> c = new ArrayList<>(List.of("epoch", "lr"));
         c.addAll(TERMS);
         c.addAll(List.of("train_top1", "test_top1", "test_top5", "images_per_s", "seconds", "student_intra",
-                "student_inter", "teacher_intra", "teacher_inter"));
+                "student_inter", "teacher_intra", "teacher_inter", "retrieval_queries", "student_rank1", "student_rank5",
+                "student_rank10", "student_map", "teacher_rank1", "teacher_rank5", "teacher_rank10", "teacher_map"));
         COLUMNS = List.copyOf(c);
     }
 
@@ -55,6 +57,13 @@ final class MetricsLog {
             r.put("teacher_intra", m.teacher().intraClass());
             r.put("teacher_inter", m.teacher().interClass());
         }
+        if (m.studentRetrieval().queries() > 0) {
+            r.put("retrieval_queries", (long) m.studentRetrieval().queries());
+            putRetrieval(r, "student", m.studentRetrieval());
+            if (m.teacherRetrieval() != null) {
+                putRetrieval(r, "teacher", m.teacherRetrieval());
+            }
+        }
         return r;
     }
 
@@ -67,9 +76,26 @@ final class MetricsLog {
         }
         EmbeddingStructure teacher = r.containsKey("teacher_intra")
                 ? new EmbeddingStructure(num(r, "teacher_intra"), num(r, "teacher_inter")) : null;
+        int queries = r.containsKey("retrieval_queries") ? (int) num(r, "retrieval_queries") : 0;
+        Retrieval studentRetrieval = queries > 0 ? retrieval(r, "student", queries) : Retrieval.none();
+        Retrieval teacherRetrieval = queries > 0 && r.containsKey("teacher_map") ? retrieval(r, "teacher", queries)
+                : teacher != null ? Retrieval.none() : null;
         return new EpochMetrics((int) num(r, "epoch") - 1, num(r, "lr"), losses, num(r, "train_top1"), num(r, "test_top1"),
                 num(r, "test_top5"), num(r, "images_per_s"), num(r, "seconds"),
-                new EmbeddingStructure(num(r, "student_intra"), num(r, "student_inter")), teacher);
+                new EmbeddingStructure(num(r, "student_intra"), num(r, "student_inter")), teacher, studentRetrieval,
+                teacherRetrieval);
+    }
+
+    private static void putRetrieval(Map<String, Object> r, String who, Retrieval x) {
+        r.put(who + "_rank1", x.rank1());
+        r.put(who + "_rank5", x.rank5());
+        r.put(who + "_rank10", x.rank10());
+        r.put(who + "_map", x.meanAveragePrecision());
+    }
+
+    private static Retrieval retrieval(Map<?, ?> r, String who, int queries) {
+        return new Retrieval(num(r, who + "_rank1"), num(r, who + "_rank5"), num(r, who + "_rank10"), num(r, who + "_map"),
+                queries);
     }
 
     private static double num(Map<?, ?> r, String key) {

@@ -54,11 +54,27 @@ public final class PanagradCli implements Callable<Integer> {
 
     /** Options shared by every command. */
     static final class Options {
-        @Option(names = "--dataset", defaultValue = "auto", description = "auto, cifar100, fashion-mnist or generated (default: ${DEFAULT-VALUE})")
+        @Option(names = "--dataset", defaultValue = "auto", description = "auto, cifar100, cifar10, fashion-mnist, folder "
+                + "(your own images, with --data) or generated (default: ${DEFAULT-VALUE})")
         String dataset;
 
-        @Option(names = "--data", defaultValue = "data/cifar-100-binary", description = "CIFAR-100 folder (train.bin, test.bin) (default: ${DEFAULT-VALUE})")
+        @Option(names = "--data", description = "the dataset's folder: for folder, DIR with DIR/train/<class>/<image> "
+                + "(PNG, JPEG, BMP, GIF) and optionally DIR/test/<class>/<image>; for cifar100 the folder of train.bin "
+                + "and test.bin (default data/cifar-100-binary); for cifar10 the folder of data_batch_*.bin "
+                + "(default data/cifar-10-batches-bin)")
         Path data;
+
+        @Option(names = "--image-size", defaultValue = "32", description = "folder: resize images to H or HxW "
+                + "(height x width) (default: ${DEFAULT-VALUE})")
+        String imageSize;
+
+        @Option(names = "--test-fraction", defaultValue = "0.2", description = "folder without test/: share of each class "
+                + "held out for testing (default: ${DEFAULT-VALUE})")
+        double testFraction;
+
+        @Option(names = "--skip-bad-images", description = "folder: leave out files that do not decode (counted in the "
+                + "report) instead of stopping at the first")
+        boolean skipBadImages;
 
         @Option(names = "--out", defaultValue = "runs/latest", description = "output folder (default: ${DEFAULT-VALUE})")
         Path out;
@@ -104,6 +120,36 @@ public final class PanagradCli implements Callable<Integer> {
 
         @Option(names = "--resume", description = "continue the run in --out after its last complete epoch")
         boolean resume;
+
+        /** The data options as one request. */
+        DataChoice.Request dataRequest() {
+            int[] hw = imageSize(imageSize);
+            return new DataChoice.Request(dataset, data, seed, hw[0], hw[1], testFraction, skipBadImages);
+        }
+
+        /** {@code "32"} is 32 x 32, {@code "256x128"} is 256 high and 128 wide. */
+        static int[] imageSize(String text) {
+            String[] parts = text.toLowerCase(java.util.Locale.ROOT).split("x", -1);
+            try {
+                if (parts.length == 1) {
+                    int n = Integer.parseInt(parts[0].trim());
+                    return positive(new int[] {n, n}, text);
+                }
+                if (parts.length == 2) {
+                    return positive(new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())}, text);
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--image-size: expected H or HxW, such as 32 or 256x128, got '" + text + "'");
+        }
+
+        private static int[] positive(int[] hw, String text) {
+            if (hw[0] <= 0 || hw[1] <= 0) {
+                throw new IllegalArgumentException("--image-size: sizes must be positive, got '" + text + "'");
+            }
+            return hw;
+        }
 
         /** Applies --threads and --backend. */
         void applyRuntime(PrintStream out) {
@@ -158,7 +204,7 @@ public final class PanagradCli implements Callable<Integer> {
         int run(Options o, List<Method> list) throws Exception {
             PrintStream out = System.out;
             o.applyRuntime(out);
-            DataChoice.Resolved data = DataChoice.resolve(o.dataset, o.data, o.seed, out);
+            DataChoice.Resolved data = DataChoice.resolve(o.dataRequest(), out);
             Experiment exp = new Experiment(o.plan(data), data, o.out, o.resume, out, o.workers);
             out.println(exp.summary());
             Experiment.Stage teacher = exp.teacher(o.teacherCheckpoint);
@@ -184,7 +230,7 @@ public final class PanagradCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintStream out = System.out;
             options.applyRuntime(out);
-            DataChoice.Resolved data = DataChoice.resolve(options.dataset, options.data, options.seed, out);
+            DataChoice.Resolved data = DataChoice.resolve(options.dataRequest(), out);
             Experiment exp = new Experiment(options.plan(data), data, options.out, options.resume, out, options.workers);
             out.println(exp.summary());
             Experiment.Stage t = exp.teacher(null);
@@ -226,12 +272,11 @@ public final class PanagradCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintStream out = System.out;
             options.applyRuntime(out);
-            DataChoice.Resolved data = DataChoice.resolve(options.dataset, options.data, options.seed, out);
+            DataChoice.Resolved data = DataChoice.resolve(options.dataRequest(), out);
             ResNet net = ResNets.create(model, data.split().train().numClasses(), data.split().train().channels(),
                     new Rng(options.seed));
             Checkpoint.loadModel(checkpoint, net);
-            Evaluation e = Evaluation.of(net, data.split().test(), Experiment.normalization(data.name(),
-                    data.split().test().channels()), 256);
+            Evaluation e = Evaluation.of(net, data.split().test(), Experiment.normalization(data), 256);
             out.printf("%s on %d %s test images: top-1 %.2f%%, top-5 %.2f%%%n", model, e.images(), data.name(), 100 * e.top1(),
                     100 * e.top5());
             return 0;

@@ -27,7 +27,8 @@ class CliTest {
         String[] r = run("--help");
         assertThat(r[0]).isEqualTo("0");
         assertThat(r[1]).contains("compare", "train-teacher", "distill", "eval", "--dataset", "--preset", "--resume",
-                "--teacher-checkpoint", "--sampler", "--backend", "--threads", "--seed", "--train-size", "--epochs", "--out");
+                "--teacher-checkpoint", "--sampler", "--backend", "--threads", "--seed", "--train-size", "--epochs", "--out",
+                "--data", "--image-size", "--test-fraction", "--skip-bad-images");
     }
 
     @Test
@@ -44,9 +45,23 @@ class CliTest {
     }
 
     @Test
+    void aFolderDatasetNeedsItsFolder() {
+        String[] r = run("--dataset", "folder", "--threads", "1");
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("--dataset folder needs --data DIR");
+    }
+
+    @Test
+    void aMalformedImageSizeIsNamed() {
+        String[] r = run("--dataset", "folder", "--data", "x", "--image-size", "32by32", "--threads", "1");
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("--image-size: expected H or HxW, such as 32 or 256x128, got '32by32'");
+    }
+
+    @Test
     void anUnknownDatasetIsNamed() {
         String[] r = run("--dataset", "imagenet", "--threads", "1");
         assertThat(r[0]).isEqualTo("1");
-        assertThat(r[2]).contains("--dataset: unknown 'imagenet'; known: auto, cifar100, fashion-mnist, generated");
+        assertThat(r[2]).contains("--dataset: unknown 'imagenet'; known: auto, cifar100, cifar10, fashion-mnist, folder, generated");
     }
 }

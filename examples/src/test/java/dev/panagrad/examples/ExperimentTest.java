@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,12 +49,15 @@ class ExperimentTest {
     void aRunWritesMetricsCheckpointsChartsAndTheReport() throws Exception {
         Path out = dir.resolve("run");
         runAll(out, false, 0);
-        for (String f : List.of("config.json", "report.md", "accuracy.png", "losses.png", "correlation.png")) {
+        for (String f : List.of("config.json", "report.md", "accuracy.svg", "losses.svg", "correlation.svg")) {
             assertThat(out.resolve(f)).as(f).isRegularFile();
         }
-        for (String png : List.of("accuracy.png", "losses.png", "correlation.png")) {
-            assertThat(ImageIO.read(out.resolve(png).toFile())).as(png).isNotNull();
+        for (String svg : List.of("accuracy.svg", "losses.svg", "correlation.svg")) {
+            assertThat(ChartsTest.parse(Files.readString(out.resolve(svg))).getDocumentElement().getTagName())
+                    .as(svg).isEqualTo("svg");
         }
+        // the teacher's own curve, over its two epochs
+        assertThat(Files.readString(out.resolve("accuracy.svg"))).contains(">teacher resnet8</text>");
         for (Path stage : List.of(out.resolve("teacher"), out.resolve("students/kd"), out.resolve("students/cckd"))) {
             assertThat(Files.readAllLines(stage.resolve("metrics.csv"))).hasSize(3).first().asString().startsWith("epoch,lr,");
             assertThat(Files.readAllLines(stage.resolve("metrics.jsonl"))).hasSize(2);
@@ -64,7 +66,7 @@ class ExperimentTest {
         }
         String report = Files.readString(out.resolve("report.md"));
         assertThat(report).contains("| teacher resnet8 | ce |", "| student resnet8 | kd |", "| student resnet8 | cckd |",
-                "generated data for a test", "![test accuracy per epoch](accuracy.png)");
+                "generated data for a test", "![test accuracy per epoch](accuracy.svg)");
         Map<String, Object> config = Json.parseObject(Files.readString(out.resolve("config.json")));
         assertThat(config).containsEntry("data", "generated").containsEntry("train_images", 320L);
     }

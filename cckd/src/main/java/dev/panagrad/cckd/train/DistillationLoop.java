@@ -56,6 +56,7 @@ public final class DistillationLoop implements AutoCloseable {
     private final Transform testTransform;
     private final DataLoader loader;
     private EmbeddingStructure teacherStructure;
+    private Retrieval teacherRetrieval;
 
     /**
      * @param teacher      required unless the method is CE or DML
@@ -170,13 +171,16 @@ public final class DistillationLoop implements AutoCloseable {
         int total = Math.max(1, seen);
         sums.forEach((k, v) -> losses.put(k, v / total));
         Evaluation eval = Evaluation.of(student, test, testTransform, 256);
-        EmbeddingStructure studentStructure = EmbeddingStructure.of(student, structureSet, testTransform);
+        Embeddings studentEmbeddings = Embeddings.of(student, structureSet, testTransform);
         if (teacher != null && teacherStructure == null) {
-            teacherStructure = EmbeddingStructure.of(teacher, structureSet, testTransform);
+            Embeddings t = Embeddings.of(teacher, structureSet, testTransform);
+            teacherStructure = EmbeddingStructure.of(t);
+            teacherRetrieval = Retrieval.of(t);
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         return new EpochMetrics(epoch, lr, losses, correct / (double) total, eval.top1(), eval.top5(),
-                seen / trainSeconds, elapsed, studentStructure, teacherStructure);
+                seen / trainSeconds, elapsed, EmbeddingStructure.of(studentEmbeddings), teacherStructure,
+                Retrieval.of(studentEmbeddings), teacherRetrieval);
     }
 
     /** One optimisation step; returns the loss terms (and the student's logits under "logits"). */

@@ -2,9 +2,7 @@ package dev.panagrad.cckd.train;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.nn.data.DataLoader;
 import dev.panagrad.nn.data.ImageDataset;
-import dev.panagrad.nn.data.RandomBatchSampler;
 import dev.panagrad.nn.data.Transform;
 import dev.panagrad.nn.models.ResNet;
 
@@ -17,24 +15,11 @@ public record EmbeddingStructure(double intraClass, double interClass) {
 
     /** Over the pooled embeddings of {@code model} on {@code data}, in evaluation mode. */
     public static EmbeddingStructure of(ResNet model, ImageDataset data, Transform transform) {
-        boolean wasTraining = model.isTraining();
-        model.eval();
-        try (var ignored = Grad.disabled();
-             DataLoader loader = new DataLoader(data, new RandomBatchSampler(data.size(), 256, false, false, 0),
-                     transform, 0, 1, 0)) {
-            java.util.List<Tensor> parts = new java.util.ArrayList<>();
-            int[] labels = new int[data.size()];
-            int at = 0;
-            for (DataLoader.Batch b : loader.epoch(0)) {
-                parts.add(model.forwardAll(b.images()).embedding());
-                for (int i = 0; i < b.size(); i++) {
-                    labels[at++] = b.labels().get(i);
-                }
-            }
-            return of(Tensor.concat(parts, 0), labels);
-        } finally {
-            model.train(wasTraining);
-        }
+        return of(Embeddings.of(model, data, transform));
+    }
+
+    public static EmbeddingStructure of(Embeddings e) {
+        return of(e.vectors(), e.labels());
     }
 
     /** Over embeddings [n, d] with their labels. */
