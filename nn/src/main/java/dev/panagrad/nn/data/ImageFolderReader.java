@@ -113,6 +113,10 @@ public final class ImageFolderReader {
             test = testFiles == null ? null : decode(testFiles, options);
             writeCache(cache, key, options, train, test);
         }
+        if (train.labels().length == 0) {
+            throw new DatasetFormatException(trainDir, "no " + String.join(", ", EXTENSIONS.stream().sorted().toList())
+                    + " images that decode under its class folders");
+        }
         List<Path> skipped = new ArrayList<>(train.skipped());
         if (test != null) {
             skipped.addAll(test.skipped());

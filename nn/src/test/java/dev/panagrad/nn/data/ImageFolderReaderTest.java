@@ -137,6 +137,17 @@ class ImageFolderReaderTest {
     }
 
     @Test
+    void classFoldersWithoutImagesAreAnError() throws IOException {
+        Files.createDirectories(dir.resolve("train/a"));
+        Files.writeString(dir.resolve("train/a/readme.txt"), "no images here");
+
+        assertThatThrownBy(() -> ImageFolderReader.load(dir, FOUR))
+                .isInstanceOf(DatasetFormatException.class)
+                .hasMessageContaining(dir.resolve("train").toString())
+                .hasMessageContaining("no bmp, gif, jpeg, jpg, png images");
+    }
+
+    @Test
     void aMissingFolderSaysWhatLayoutIsExpected() {
         assertThatThrownBy(() -> ImageFolderReader.load(dir.resolve("nowhere"), FOUR))
                 .isInstanceOf(DatasetUnavailableException.class)
