@@ -8,11 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Convolution with vectors across output channels: the register tile is 2 vectors of output channels
  * (2 x 16 with AVX-512) by R neighbouring output positions of one row (8 with 32 vector registers, 4 with
  * 16). For every tap (c, ky, kx) it loads the tap's weights for those channels once and broadcasts the R
- * input values under the R positions from a zero-padded copy of the image, so there is no im2col matrix and no packing of the
- * input, at any stride. At stride s the copy splits each row's columns into s phases
- * ({@link ZeroPadding#copyPhases}), so the R positions are always R neighbouring floats. This suits the small planes and strided layers of CIFAR ResNets, where
- * vectors along positions ({@link DirectConvolution}) are short rows with wide padding and im2col
- * GEMMs pay more for packing than for arithmetic.
+ * input values under the R positions from a zero-padded copy of the image, so there is no im2col
+ * matrix and no packing of the input, at any stride. At stride s the copy splits each row's columns
+ * into s phases ({@link ZeroPadding#copyPhases}), so the R positions are always R neighbouring floats.
+ * This suits the small planes and strided layers of CIFAR ResNets, where vectors along positions
+ * ({@link DirectConvolution}) are short rows with wide padding and im2col GEMMs pay more for packing
+ * than for arithmetic.
  *
  * <p>Each output is one dot product over the taps in a fixed order, so the bits do not depend on the
  * thread count. The input gradient of a stride-1 convolution is the forward of the transposed
