@@ -29,10 +29,12 @@ final class DirectConvolution {
     /**
      * The forward's register tile, output channels by vectors of positions, chosen for the machine's
      * registers: 8 x 2 (26 registers) where there are 32, so that 16 output channels fill two slivers
-     * (GEMM's 6 rows would leave a ninth of the tiles idle there); 3 x 3 (15) where there are 16.
+     * (GEMM's 6 rows would leave a ninth of the tiles idle there); 4 x 2 (14) where there are 16. The
+     * 3 x 3 tile that suits GEMM there was slower here: 16 channels in slivers of 3 leave 2 of 18 rows
+     * idle, and at {@code UseAVX=2} a 16-channel layer ran 12-25% faster with 4 x 2 (bench/RESULTS.md).
      */
     static final RegisterTile TILE = RegisterTile.choose(VectorMachine.CURRENT,
-            java.util.List.of(RegisterTile.of(8, 2), RegisterTile.of(3, 3)), System.getProperty("panagrad.direct.tile"));
+            java.util.List.of(RegisterTile.of(8, 2), RegisterTile.of(4, 2)), System.getProperty("panagrad.direct.tile"));
     private static final boolean EIGHT_BY_TWO = TILE.equals(RegisterTile.of(8, 2));
     private static final int MR = TILE.rows();
     private static final int NR = TILE.vectors() * L;
@@ -175,7 +177,7 @@ final class DirectConvolution {
         if (EIGHT_BY_TWO) {
             micro8x2(kc, ap, ai, xp, off, oi, q0, c, ci, ldc, accumulate);
         } else {
-            micro3x3(kc, ap, ai, xp, off, oi, q0, c, ci, ldc, accumulate);
+            micro4x2(kc, ap, ai, xp, off, oi, q0, c, ci, ldc, accumulate);
         }
     }
 
@@ -256,50 +258,48 @@ final class DirectConvolution {
         c71.intoArray(c, ci + 7 * ldc + L);
     }
 
-    /** 3 output channels by 3 vectors of positions: the tile for 16 vector registers. */
-    private static void micro3x3(int kc, float[] ap, int ai, float[] xp, int[] off, int oi, int q0, float[] c, int ci,
+    /** 4 output channels by 2 vectors of positions: the tile for 16 vector registers. */
+    private static void micro4x2(int kc, float[] ap, int ai, float[] xp, int[] off, int oi, int q0, float[] c, int ci,
                                  int ldc, boolean accumulate) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        for (int t = 0; t < kc; t++, ai += 3) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int t = 0; t < kc; t++, ai += 4) {
             int bi = off[oi + t] + q0;
             FloatVector b0 = FloatVector.fromArray(S, xp, bi);
             FloatVector b1 = FloatVector.fromArray(S, xp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(S, xp, bi + 2 * L);
             FloatVector av = FloatVector.broadcast(S, ap[ai]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            c02 = av.fma(b2, c02);
             av = FloatVector.broadcast(S, ap[ai + 1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            c12 = av.fma(b2, c12);
             av = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            c22 = av.fma(b2, c22);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
         }
         if (accumulate) {
             c00 = c00.add(FloatVector.fromArray(S, c, ci));
             c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
-            c02 = c02.add(FloatVector.fromArray(S, c, ci + 2 * L));
             c10 = c10.add(FloatVector.fromArray(S, c, ci + ldc));
             c11 = c11.add(FloatVector.fromArray(S, c, ci + ldc + L));
-            c12 = c12.add(FloatVector.fromArray(S, c, ci + ldc + 2 * L));
             c20 = c20.add(FloatVector.fromArray(S, c, ci + 2 * ldc));
             c21 = c21.add(FloatVector.fromArray(S, c, ci + 2 * ldc + L));
-            c22 = c22.add(FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L));
+            c30 = c30.add(FloatVector.fromArray(S, c, ci + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, ci + 3 * ldc + L));
         }
         c00.intoArray(c, ci);
         c01.intoArray(c, ci + L);
-        c02.intoArray(c, ci + 2 * L);
         c10.intoArray(c, ci + ldc);
         c11.intoArray(c, ci + ldc + L);
-        c12.intoArray(c, ci + ldc + 2 * L);
         c20.intoArray(c, ci + 2 * ldc);
         c21.intoArray(c, ci + 2 * ldc + L);
-        c22.intoArray(c, ci + 2 * ldc + 2 * L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
     }
 
     /** Copies Cg planes of x into xpad with a zero border of pH rows and pW columns. */

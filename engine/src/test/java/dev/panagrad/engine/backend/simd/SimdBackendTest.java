@@ -41,7 +41,7 @@ class SimdBackendTest extends BackendKernelContract {
         assumeThat(registers).as("no register count requested").isNotNull();
         assertThat(VectorMachine.CURRENT.registers()).isEqualTo(registers);
         RegisterTile gemm = registers >= 32 ? RegisterTile.of(6, 2) : RegisterTile.of(3, 3);
-        RegisterTile direct = registers >= 32 ? RegisterTile.of(8, 2) : RegisterTile.of(3, 3);
+        RegisterTile direct = registers >= 32 ? RegisterTile.of(8, 2) : RegisterTile.of(4, 2);
         assertThat(GemmKernel.TILE).isEqualTo(gemm);
         assertThat(DirectConvolution.TILE).isEqualTo(direct);
         assertThat(ChannelConvolution.FORWARD_TILE).isEqualTo(registers >= 32 ? RegisterTile.of(8, 2) : RegisterTile.of(4, 2));
