@@ -234,23 +234,11 @@ final class Charts {
                 stops[i][2] + f * (stops[i + 1][2] - stops[i][2]));
     }
 
-    /** Stacks SVG charts vertically in one SVG. */
-    static String stack(List<String> charts) {
-        int width = 0;
-        int height = 0;
-        List<int[]> sizes = new ArrayList<>();
-        for (String c : charts) {
-            int[] wh = {attribute(c, "width"), attribute(c, "height")};
-            sizes.add(wh);
-            width = Math.max(width, wh[0]);
-            height += wh[1];
-        }
-        StringBuilder svg = header(width, Math.max(1, height));
-        int y = 0;
+    /** Stacks charts of {@code width x height} each vertically in one SVG. */
+    static String stack(List<String> charts, int width, int height) {
+        StringBuilder svg = header(width, Math.max(1, height * charts.size()));
         for (int i = 0; i < charts.size(); i++) {
-            String inner = charts.get(i).replaceFirst("<svg ", "<svg y=\"" + y + "\" ");
-            svg.append(inner);
-            y += sizes.get(i)[1];
+            svg.append(charts.get(i).replaceFirst("<svg ", "<svg y=\"" + i * height + "\" "));
         }
         return svg.append("</svg>\n").toString();
     }
@@ -295,19 +283,11 @@ final class Charts {
                 x, y, w, h, data, data));
     }
 
-    private static int attribute(String svg, String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" " + name + "=\"(\\d+)\"").matcher(svg);
-        if (!m.find()) {
-            throw new IllegalArgumentException("chart without a " + name);
-        }
-        return Integer.parseInt(m.group(1));
-    }
-
     private static String hex(Color c) {
         return String.format(Locale.ROOT, "#%06x", c.getRGB() & 0xFFFFFF);
     }
 
-    static String escape(String s) {
+    private static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

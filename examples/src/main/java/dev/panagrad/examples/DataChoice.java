@@ -36,13 +36,10 @@ final class DataChoice {
      */
     record Request(String dataset, Path data, long seed, int height, int width, double testFraction,
                    boolean skipBadImages) {
-        static Request of(String dataset, Path data, long seed) {
-            return new Request(dataset, data, seed, 32, 32, 0.2, false);
-        }
     }
 
-    static final Path CIFAR100_DIR = Path.of("data", "cifar-100-binary");
-    static final Path CIFAR10_DIR = Path.of("data", "cifar-10-batches-bin");
+    private static final Path CIFAR100_DIR = Path.of("data", "cifar-100-binary");
+    private static final Path CIFAR10_DIR = Path.of("data", "cifar-10-batches-bin");
 
     private DataChoice() {
     }

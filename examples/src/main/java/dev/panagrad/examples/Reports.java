@@ -13,6 +13,10 @@ import java.util.Locale;
 
 /** The run's charts (accuracy and loss terms per epoch) and report.md with the comparison table. */
 final class Reports {
+    /** Size of each loss-term panel in losses.svg. */
+    private static final int PANEL_WIDTH = 900;
+    private static final int PANEL_HEIGHT = 300;
+
     private Reports() {
     }
 
@@ -45,11 +49,12 @@ final class Reports {
                 }
             }
             if (!lines.isEmpty()) {
-                panels.add(Charts.lineChart("Loss term: " + term, "epoch", "mean per batch", lines, Double.NaN, 900, 300));
+                panels.add(Charts.lineChart("Loss term: " + term, "epoch", "mean per batch", lines, Double.NaN, PANEL_WIDTH,
+                        PANEL_HEIGHT));
             }
         }
         if (!panels.isEmpty()) {
-            Charts.write(Charts.stack(panels), out.resolve("losses.svg"));
+            Charts.write(Charts.stack(panels, PANEL_WIDTH, PANEL_HEIGHT), out.resolve("losses.svg"));
         }
     }
 

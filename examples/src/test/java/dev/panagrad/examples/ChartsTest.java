@@ -86,7 +86,7 @@ class ChartsTest {
     void stackedChartsKeepDistinctClipPaths() {
         List<Charts.Series> s = List.of(new Charts.Series("a", new double[] {1, 2}, new double[] {1, 2}, Color.RED, false));
         String stacked = Charts.stack(List.of(Charts.lineChart("one", "epoch", "v", s, Double.NaN, 400, 200),
-                Charts.lineChart("two", "epoch", "v", s, Double.NaN, 400, 200)));
+                Charts.lineChart("two", "epoch", "v", s, Double.NaN, 400, 200)), 400, 200);
 
         Document doc = parse(stacked);
         NodeList clips = doc.getElementsByTagName("clipPath");

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class CliTest {
 
-    private static String[] run(String... args) {
+    /** Runs the command line; returns the exit code, standard output and standard error. */
+    static String[] run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream oldErr = System.err;

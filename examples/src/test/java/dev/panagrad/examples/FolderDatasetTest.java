@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.panagrad.nn.io.Json;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,25 +40,12 @@ class FolderDatasetTest {
         return dir;
     }
 
-    private static String[] run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = PanagradCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
-            return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(oldErr);
-        }
-    }
-
     private String[] compare(Path data, Path out, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("compare", "--methods", "ce", "--dataset", "folder", "--data",
                 data.toString(), "--image-size", "8", "--epochs", "1", "--teacher", "resnet8", "--student", "resnet8",
                 "--threads", "1", "--out", out.toString()));
         args.addAll(List.of(extra));
-        return run(args.toArray(String[]::new));
+        return CliTest.run(args.toArray(String[]::new));
     }
 
     @Test

@@ -2,9 +2,6 @@ package dev.panagrad.cckd.train;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.nn.data.ImageDataset;
-import dev.panagrad.nn.data.Transform;
-import dev.panagrad.nn.models.ResNet;
 
 /**
  * The structure of an embedding space, the paper's point: the mean cosine similarity of embeddings of
@@ -13,11 +10,7 @@ import dev.panagrad.nn.models.ResNet;
  */
 public record EmbeddingStructure(double intraClass, double interClass) {
 
-    /** Over the pooled embeddings of {@code model} on {@code data}, in evaluation mode. */
-    public static EmbeddingStructure of(ResNet model, ImageDataset data, Transform transform) {
-        return of(Embeddings.of(model, data, transform));
-    }
-
+    /** Over a model's embeddings of a set of images ({@link Embeddings#of}). */
     public static EmbeddingStructure of(Embeddings e) {
         return of(e.vectors(), e.labels());
     }

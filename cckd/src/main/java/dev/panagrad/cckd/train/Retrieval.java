@@ -2,9 +2,6 @@ package dev.panagrad.cckd.train;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.nn.data.ImageDataset;
-import dev.panagrad.nn.data.Transform;
-import dev.panagrad.nn.models.ResNet;
 
 /**
  * Retrieval quality of an embedding space, as the paper measures re-identification and face
@@ -23,11 +20,7 @@ public record Retrieval(double rank1, double rank5, double rank10, double meanAv
     /** Queries whose similarities are computed in one product: bounds the memory to this many rows. */
     private static final int QUERY_BLOCK = 512;
 
-    /** Over the pooled embeddings of {@code model} on {@code data}, in evaluation mode. */
-    public static Retrieval of(ResNet model, ImageDataset data, Transform transform) {
-        return of(Embeddings.of(model, data, transform));
-    }
-
+    /** Over a model's embeddings of a set of images ({@link Embeddings#of}). */
     public static Retrieval of(Embeddings e) {
         return of(e.vectors(), e.labels());
     }

@@ -120,9 +120,7 @@ final class ChannelConvolution {
             float[][] buf = BUFFERS.get();
             float[] xpad = buffer(buf, 0, bufferSize);
             float[] tile = buffer(buf, 1, R * CO);
-            ZeroPadding.copyPhases(x, (n * g.inChannels() + grp * cg) * inPlane, cg, g.inH(), g.inW(), g.padH(),
-                    g.padW(), s, xpad, 0);
-            java.util.Arrays.fill(xpad, cg * plane, bufferSize, 0f);
+            pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, s, xpad, 0, bufferSize);
             float[] wg = packed[grp];
             for (int block = 0; block < blocks; block++) {
                 int wOff = block * k * CO;
@@ -260,7 +258,7 @@ final class ChannelConvolution {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     for (int i = 0; i < images; i++) {
                         int n = from + i;
-                        pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, hp, wp, xpad, i * imageStride,
+                        pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, 1, xpad, i * imageStride,
                                 (i + 1) * imageStride);
                         for (int o = 0; o < og; o++) {
                             int src = (n * g.outChannels() + grp * og + o) * positions;
@@ -491,10 +489,14 @@ final class ChannelConvolution {
     }
 
     /** The image's channels of this group, zero-padded, at {@code at} in xpad, then zeros up to {@code end}. */
-    private static void pad(ConvGeometry g, float[] x, int xOff, int hp, int wp, float[] xpad, int at, int end) {
-        int cg = g.groupInChannels();
-        ZeroPadding.copy(x, xOff, cg, g.inH(), g.inW(), g.padH(), g.padW(), xpad, at);
-        java.util.Arrays.fill(xpad, at + cg * hp * wp, end, 0f);
+    /**
+     * The group's input planes from {@code x[xOff..]}, zero-padded and split into {@code phases}
+     * ({@link ZeroPadding#copyPhases}), at {@code xpad[at..]}; zeros from there to {@code end}.
+     */
+    private static void pad(ConvGeometry g, float[] x, int xOff, int phases, float[] xpad, int at, int end) {
+        int past = ZeroPadding.copyPhases(x, xOff, g.groupInChannels(), g.inH(), g.inW(), g.padH(), g.padW(), phases,
+                xpad, at);
+        java.util.Arrays.fill(xpad, past, end, 0f);
     }
 
     /**

@@ -17,23 +17,19 @@ final class ZeroPadding {
     /** Half the preferred width, where that is still a native vector (8 floats or more). */
     private static final VectorSpecies<Float> HALF = L >= 16 ? FloatVector.SPECIES_256 : null;
     /** Of two vectors a, b side by side, the lanes at even positions; indexes past a pick from b. */
-    private static final VectorShuffle<Float> EVEN_LANES = evenLanes(S);
+    private static final VectorShuffle<Float> EVEN_LANES = everyOther(S, 0);
     /** Of two vectors side by side, the lanes at odd positions. */
-    private static final VectorShuffle<Float> ODD_LANES = oddLanes(S);
-    private static final VectorShuffle<Float> EVEN_HALF_LANES = HALF == null ? null : evenLanes(HALF);
-    private static final VectorShuffle<Float> ODD_HALF_LANES = HALF == null ? null : oddLanes(HALF);
+    private static final VectorShuffle<Float> ODD_LANES = everyOther(S, 1);
+    private static final VectorShuffle<Float> EVEN_HALF_LANES = HALF == null ? null : everyOther(HALF, 0);
+    private static final VectorShuffle<Float> ODD_HALF_LANES = HALF == null ? null : everyOther(HALF, 1);
 
     private ZeroPadding() {
     }
 
-    private static VectorShuffle<Float> evenLanes(VectorSpecies<Float> species) {
+    /** Lane j takes position 2 j + first of two vectors side by side (an index past the first picks from the second). */
+    private static VectorShuffle<Float> everyOther(VectorSpecies<Float> species, int first) {
         int n = species.length();
-        return VectorShuffle.fromOp(species, j -> 2 * j < n ? 2 * j : 2 * j - 2 * n);
-    }
-
-    private static VectorShuffle<Float> oddLanes(VectorSpecies<Float> species) {
-        int n = species.length();
-        return VectorShuffle.fromOp(species, j -> 2 * j + 1 < n ? 2 * j + 1 : 2 * j + 1 - 2 * n);
+        return VectorShuffle.fromOp(species, j -> 2 * j + first < n ? 2 * j + first : 2 * j + first - 2 * n);
     }
 
     /**
@@ -69,17 +65,20 @@ final class ZeroPadding {
      * where {@code wq = ceil((w + 2 pw) / phases)}, and a row takes {@code phases * wq} floats. Columns
      * {@code s} apart then lie side by side, so a convolution of stride {@code s = phases} reads
      * neighbouring output positions from neighbouring floats. One phase is {@link #copy}.
+     *
+     * @return the index just past the planes written
      */
-    static void copyPhases(float[] x, int xOff, int channels, int h, int w, int ph, int pw, int phases, float[] xpad,
-                           int at) {
-        if (phases == 1) {
-            copy(x, xOff, channels, h, w, ph, pw, xpad, at);
-            return;
-        }
+    static int copyPhases(float[] x, int xOff, int channels, int h, int w, int ph, int pw, int phases, float[] xpad,
+                          int at) {
         int wq = (w + 2 * pw + phases - 1) / phases;
         int row = phases * wq;
         int plane = (h + 2 * ph) * row;
-        java.util.Arrays.fill(xpad, at, at + channels * plane, 0f);
+        int end = at + channels * plane;
+        if (phases == 1) {
+            copy(x, xOff, channels, h, w, ph, pw, xpad, at);
+            return end;
+        }
+        java.util.Arrays.fill(xpad, at, end, 0f);
         int src = xOff;
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < h; y++, src += w) {
@@ -110,5 +109,6 @@ final class ZeroPadding {
                 }
             }
         }
+        return end;
     }
 }

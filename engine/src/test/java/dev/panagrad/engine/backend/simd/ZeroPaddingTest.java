@@ -28,7 +28,9 @@ class ZeroPaddingTest {
             float[] xpad = new float[at + channels * plane + 4];
             java.util.Arrays.fill(xpad, Float.NaN);
 
-            ZeroPadding.copyPhases(x, 5, channels, h, w, pad, pad, phases, xpad, at);
+            int past = ZeroPadding.copyPhases(x, 5, channels, h, w, pad, pad, phases, xpad, at);
+
+            assertThat(past).as("width %d: index past the planes", w).isEqualTo(at + channels * plane);
 
             float[] expected = new float[xpad.length];
             java.util.Arrays.fill(expected, Float.NaN);
