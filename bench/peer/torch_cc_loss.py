@@ -3,12 +3,12 @@ L2-normalised, mean of squared differences of the n x n correlation matrices) in
 backward, as bench's CcLossBench computes it.
 Usage: /usr/bin/python3 torch_cc_loss.py [--threads 2] [n,d ...]   (default 64,64 64,256 256,64 ...)
 Prints one line per shape: 'torch cc n=N d=D us=T'."""
-import math
 import sys
 import time
 
 import torch
-import torch.nn.functional as F
+
+from cifar_models import cc_psi as psi
 
 threads = 2
 args = sys.argv[1:]
@@ -18,13 +18,6 @@ if "--threads" in args:
     del args[i:i + 2]
 torch.set_num_threads(threads)
 shapes = [tuple(map(int, a.split(","))) for a in args] or [(n, d) for n in (64, 256, 1024) for d in (64, 256)]
-coeff = [math.exp(-0.8) * 0.8 ** p / math.factorial(p) for p in range(3)]
-
-
-def psi(f):
-    s = F.normalize(f, dim=1) @ F.normalize(f, dim=1).t()
-    return coeff[0] + coeff[1] * s + coeff[2] * s * s
-
 
 for n, d in shapes:
     fs = torch.randn(n, d, requires_grad=True)

@@ -69,9 +69,14 @@ final class DeviceArena {
         return used;
     }
 
-    /** The largest {@link #used()} seen. */
+    /** The largest {@link #used()} seen since the start or the last {@link #resetPeak()}. */
     long peak() {
         return peak;
+    }
+
+    /** Starts a new peak from what is in use now. */
+    void resetPeak() {
+        peak = used;
     }
 
     private static int align(int n) {

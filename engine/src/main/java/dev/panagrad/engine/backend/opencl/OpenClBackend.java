@@ -47,9 +47,9 @@ import java.util.Set;
  *
  * <h2>Choice of device</h2>
  * {@code -Dpanagrad.opencl.device} (see {@link OpenClDevices#choose(String)}); by default a GPU. The
- * arena holds {@code -Dpanagrad.opencl.memoryMB} MiB (default 1024, at most the device's largest
- * allocation). If there is no OpenCL device, or Aparapi cannot compile the kernel for it, construction
- * fails with what was found; kernels never fall back to Aparapi's Java thread pool.
+ * arena's size follows the device's memory ({@link ArenaSize}); {@code -Dpanagrad.opencl.memoryMB} sets
+ * it. If there is no OpenCL device, or Aparapi cannot compile the kernel for it, construction fails with
+ * what was found; kernels never fall back to Aparapi's Java thread pool.
  */
 public final class OpenClBackend implements Backend {
     private static final int LOCAL_1D = 64;
@@ -74,6 +74,7 @@ public final class OpenClBackend implements Backend {
     private long uploadedFloats;
     private long downloadedFloats;
     private long launches;
+    private long collections;
 
     /** Releases a collected storage's region. */
     private static final class Region extends PhantomReference<Storage> {
@@ -87,13 +88,18 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** Transfer and launch counts since the backend started. Floats are 4 bytes each. */
-    public record Counters(long uploads, long downloads, long uploadedFloats, long downloadedFloats, long launches) {
+    /**
+     * Transfer and launch counts since the backend started. Floats are 4 bytes each. {@code collections}
+     * counts the garbage collections the backend asked for because the arena was full: regions come back
+     * only when the JVM collects their storages.
+     */
+    public record Counters(long uploads, long downloads, long uploadedFloats, long downloadedFloats, long launches,
+                           long collections) {
         /** The counts since {@code before}. */
         public Counters since(Counters before) {
             return new Counters(uploads - before.uploads, downloads - before.downloads,
                     uploadedFloats - before.uploadedFloats, downloadedFloats - before.downloadedFloats,
-                    launches - before.launches);
+                    launches - before.launches, collections - before.collections);
         }
     }
 
@@ -111,7 +117,7 @@ public final class OpenClBackend implements Backend {
                 if (shared == null) {
                     try {
                         shared = new OpenClBackend(OpenClDevices.choose(System.getProperty("panagrad.opencl.device")),
-                                Integer.getInteger("panagrad.opencl.memoryMB", 1024));
+                                Integer.getInteger("panagrad.opencl.memoryMB"));
                     } catch (RuntimeException e) {
                         failure = e; // do not retry (and reallocate the arena) on every call
                         throw e;
@@ -132,14 +138,13 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private OpenClBackend(OpenCLDevice device, int memoryMB) {
+    private OpenClBackend(OpenCLDevice device, Integer memoryMB) {
         this.device = device;
-        // The arena is also a Java array, so it must leave room in the heap.
-        long floats = Math.min((long) memoryMB << 18, device.getMaxMemAllocSize() / 4);
-        floats = Math.min(floats, Runtime.getRuntime().maxMemory() / 3 / 4);
-        floats = Math.min(floats, Integer.MAX_VALUE - 64);
+        ArenaSize size = ArenaSize.choose(device.getGlobalMemSize(), device.getMaxMemAllocSize(),
+                Runtime.getRuntime().maxMemory(), memoryMB);
+        int floats = (int) size.floats();
         kernel.setExplicit(true);
-        kernel.mem = new float[(int) floats];
+        kernel.mem = new float[floats];
         LinkedHashSet<com.aparapi.device.Device> preferred = new LinkedHashSet<>();
         preferred.add(device);
         KernelManager.instance().setPreferredDevices(kernel, preferred);
@@ -168,7 +173,7 @@ public final class OpenClBackend implements Backend {
                     + " allows work-groups of " + maxGroup + " items; the kernels need 64");
         }
         this.group = Integer.highestOneBit(Math.min(maxGroup, OpenClKernel.MAX_GROUP));
-        this.arena = new DeviceArena((int) floats, DeviceArena.ALIGN);
+        this.arena = new DeviceArena(floats, DeviceArena.ALIGN);
         kernel.ts = tile;
         kernel.group = group;
         kernel.put(kernel.mem);
@@ -176,8 +181,8 @@ public final class OpenClBackend implements Backend {
         kernel.f0 = OpenClKernel.CANARY_VALUE;
         launchOp(OpenClKernel.CANARY, 1);
         checkCanary();
-        this.description = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, GEMM tile %dx%d, work-group %d)",
-                OpenClDevices.describe(device), floats >> 18, 4 * tile, 4 * tile, group);
+        this.description = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, limited by %s; GEMM tile %dx%d, work-group %d)",
+                OpenClDevices.describe(device), size.mebibytes(), size.limit(), 4 * tile, 4 * tile, group);
     }
 
     @Override
@@ -202,13 +207,22 @@ public final class OpenClBackend implements Backend {
 
     /** Transfers and launches so far. */
     public synchronized Counters counters() {
-        return new Counters(uploads, downloads, uploadedFloats, downloadedFloats, launches);
+        return new Counters(uploads, downloads, uploadedFloats, downloadedFloats, launches, collections);
     }
 
-    /** Floats of the arena in use by live tensors and temporaries, and the most ever in use. */
+    /**
+     * Floats of the arena in use by live tensors and temporaries, the most in use since the start or the
+     * last {@link #resetArenaPeak()}, and the arena's capacity.
+     */
     public synchronized long[] arenaUse() {
         drainCollected();
         return new long[] {arena.used(), arena.peak(), arena.capacity()};
+    }
+
+    /** Starts a new peak of {@link #arenaUse()} from what is in use now. */
+    public synchronized void resetArenaPeak() {
+        drainCollected();
+        arena.resetPeak();
     }
 
     // ---- residency -----------------------------------------------------------------------------------
@@ -301,6 +315,7 @@ public final class OpenClBackend implements Backend {
         int at = arena.allocate(size);
         for (int attempt = 0; at < 0 && attempt < 5; attempt++) {
             System.gc();
+            collections++;
             try {
                 Thread.sleep(20L << attempt);
             } catch (InterruptedException e) {
