@@ -80,6 +80,10 @@ public final class GpuReport {
                         cpu.note(), row.getKey(), ratio(gpu, cpu)));
             }
         }
+        String profile = text(out.resolve("profile.md"), "").strip();
+        if (!profile.isEmpty()) {
+            sb.append("\n## Where a training step's time goes\n\n").append(profile).append('\n');
+        }
         return sb.toString();
     }
 

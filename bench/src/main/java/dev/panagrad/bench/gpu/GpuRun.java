@@ -13,6 +13,7 @@ import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.opencl.OpenClBackend;
 import dev.panagrad.engine.backend.opencl.OpenClDevices;
 import dev.panagrad.engine.backend.simd.SimdBackend;
+import dev.panagrad.engine.profile.OpProfiler;
 import dev.panagrad.nn.loss.Losses;
 import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;
@@ -79,6 +80,8 @@ public final class GpuRun {
     }
 
     private int run() throws IOException {
+        Files.writeString(out.resolve("runtime.txt"), "java.home=" + System.getProperty("java.home") + "\njava.version="
+                + System.getProperty("java.version") + "\n");
         System.out.println("OpenCL devices:");
         System.out.print(OpenClDevices.describeAll());
         OpenClBackend gpu;
@@ -108,11 +111,11 @@ public final class GpuRun {
         }
         int big = quick ? 8 : 256;
         int small = quick ? 4 : 64;
-        attempt(trainName(20, big), opencl, () -> trainStep(gpu, "opencl", 20, big));
-        attempt(trainName(20, big), "panagrad cpu", () -> trainStep(new SimdBackend(), "cpu", 20, big));
-        attempt(trainName(20, small), opencl, () -> trainStep(gpu, "opencl", 20, small));
-        attempt(trainName(56, small), opencl, () -> trainStep(gpu, "opencl", 56, small));
-        attempt(trainName(56, big), opencl, () -> trainStep(gpu, "opencl", 56, big));
+        attempt(trainName(20, big), opencl, () -> trainStep(gpu, "opencl", 20, big, true));
+        attempt(trainName(20, big), "panagrad cpu", () -> trainStep(new SimdBackend(), "cpu", 20, big, false));
+        attempt(trainName(20, small), opencl, () -> trainStep(gpu, "opencl", 20, small, false));
+        attempt(trainName(56, small), opencl, () -> trainStep(gpu, "opencl", 56, small, false));
+        attempt(trainName(56, big), opencl, () -> trainStep(gpu, "opencl", 56, big, false));
         attempt("resnet20 infer batch=" + big, opencl, () -> inference(gpu, 20, big));
         int n = quick ? 64 : 1024;
         int d = quick ? 32 : 256;
@@ -135,7 +138,7 @@ public final class GpuRun {
     }
 
     /** One SGD step of resnet{depth} on a fixed random batch, as TrainingStep and torch_gpu.py run it. */
-    private void trainStep(Backend backend, String engine, int depth, int batch) {
+    private void trainStep(Backend backend, String engine, int depth, int batch, boolean profile) {
         String name = trainName(depth, batch);
         try (var scope = Backends.scoped(backend)) {
             Rng rng = new Rng(0);
@@ -148,14 +151,26 @@ public final class GpuRun {
                 y[i] = rng.nextInt(100);
             }
             IntTensor labels = IntTensor.of(y);
-            double ms = time(name + " on " + engine, () -> {
+            Runnable step = () -> {
                 optimizer.zeroGrad();
                 Tensor loss = Losses.crossEntropy(model.forward(images), labels);
                 loss.backward();
                 optimizer.step();
                 loss.item();
-            });
+            };
+            double ms = time(name + " on " + engine, step);
             record(name, "panagrad " + engine, batch / ms * 1e3, "img/s", ms);
+            if (profile) {
+                try (OpProfiler p = OpProfiler.start()) {
+                    step.run();
+                    p.reset();
+                    step.run();
+                    Files.writeString(out.resolve("profile.md"), "One " + name + " on " + engine + ", each op timed "
+                            + "from its call to its return (launch and wait included).\n\n" + p.table());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
         }
     }
 
@@ -208,6 +223,17 @@ public final class GpuRun {
             }
         }) / 100;
         record("launch (one-float fill)", "panagrad opencl", launch * 1e3, "us", launch);
+        EmptyKernel empty = new EmptyKernel(backend.device());
+        try {
+            double bare = time("launch of a kernel with two fields", () -> {
+                for (int i = 0; i < 100; i++) {
+                    empty.launch();
+                }
+            }) / 100;
+            record("launch (kernel with two fields)", "panagrad opencl", bare * 1e3, "us", bare);
+        } finally {
+            empty.dispose();
+        }
         int floats = quick ? 1 << 20 : 16 << 20;
         float[] host = new float[floats];
         Storage moved = Storage.wrap(host);

@@ -10,16 +10,16 @@ class ArenaSizeTest {
 
     @Test
     void takesThreeQuartersOfTheDeviceMemoryWhenNothingElseLimitsIt() {
-        ArenaSize size = ArenaSize.choose(4 * GIB, 4 * GIB, 64 * GIB, null);
-        assertThat(size.floats()).isEqualTo(3 * GIB / 4);
-        assertThat(size.mebibytes()).isEqualTo(3 * 1024);
+        ArenaSize size = ArenaSize.choose(2 * GIB, 2 * GIB, 64 * GIB, null);
+        assertThat(size.floats()).isEqualTo(3 * GIB / 2 / 4);
+        assertThat(size.mebibytes()).isEqualTo(1536);
         assertThat(size.limit()).isEqualTo("3/4 of the device's global memory");
     }
 
     @Test
     void staysWithinOneAllocationOfTheDevice() {
-        ArenaSize size = ArenaSize.choose(16 * GIB, 2 * GIB, 64 * GIB, null);
-        assertThat(size.floats()).isEqualTo(2 * GIB / 4);
+        ArenaSize size = ArenaSize.choose(16 * GIB, GIB, 64 * GIB, null);
+        assertThat(size.floats()).isEqualTo(GIB / 4);
         assertThat(size.limit()).isEqualTo("the device's largest allocation");
     }
 
