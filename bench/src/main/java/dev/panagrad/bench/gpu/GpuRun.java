@@ -164,9 +164,17 @@ public final class GpuRun {
                 try (OpProfiler p = OpProfiler.start()) {
                     step.run();
                     p.reset();
+                    OpenClBackend gpu = OpenClBackend.shared();
+                    gpu.resetKernelTimes();
                     step.run();
+                    StringBuilder kernels = new StringBuilder("| kernel | launches | total ms | us/launch |\n|---|---:|---:|---:|\n");
+                    for (OpenClBackend.KernelTime k : gpu.kernelTimes()) {
+                        kernels.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f |%n", k.kernel(), k.launches(),
+                                k.nanos() / 1e6, k.nanos() / 1e3 / k.launches()));
+                    }
                     Files.writeString(out.resolve("profile.md"), "One " + name + " on " + engine + ", each op timed "
-                            + "from its call to its return (launch and wait included).\n\n" + p.table());
+                            + "from its call to its return (launch and wait included).\n\n" + p.table()
+                            + "\nThe same step by OpenCL kernel (each launch waits for its kernel):\n\n" + kernels);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

@@ -63,6 +63,18 @@ public interface Backend {
     void axpy(int count, float alpha, Storage x, Storage y);
 
     /**
+     * One step of {@code torch.optim.SGD} on {@code count} parameters, in one pass:
+     * <pre>
+     * d = g + weightDecay p
+     * if momentumBuffer != null: b = first ? d : momentum b + (1 - dampening) d;  d = nesterov ? d + momentum b : b
+     * p = p + (-lr) d
+     * </pre>
+     * {@code momentumBuffer} is null for plain SGD. The oracle evaluates each line left to right in float.
+     */
+    void sgdStep(int count, Storage param, Storage grad, Storage momentumBuffer, boolean first, float lr,
+                 float weightDecay, float momentum, float dampening, boolean nesterov);
+
+    /**
      * {@code out[i] = cond[i] != 0 ? a[i] : b[i]} over {@code shape} with broadcast strides, as
      * {@code torch.where}; {@code out} is contiguous.
      */

@@ -60,6 +60,8 @@ public final class KernelContract {
             cases.add(new Case("select on " + shapes + " matches the oracle", () -> select(dims[0], dims[1])));
         }
         cases.add(new Case("axpy matches the oracle", this::axpy));
+        cases.add(new Case("sgd step matches the oracle with and without momentum, first and later steps, Nesterov",
+                this::sgdStep));
         for (int[] s : REDUCE_SHAPES) {
             cases.add(new Case("reductions of " + Arrays.toString(s) + " match the oracle", () -> reductions(s[0], s[1], s[2])));
         }
@@ -206,6 +208,32 @@ public final class KernelContract {
             tested.axpy(n, 0.7f, Storage.wrap(x), ys);
             scalar.axpy(n, 0.7f, Storage.wrap(x), yr);
             assertClose("axpy n=" + n, ys.array(), yr.array(), 3e-7);
+        }
+    }
+
+    private void sgdStep() {
+        // plain; momentum on the first step; momentum with dampening; Nesterov; no weight decay
+        float[][] settings = {{0.1f, 5e-4f, 0f, 0f, 0f}, {0.1f, 5e-4f, 0.9f, 0f, 0f}, {0.05f, 1e-3f, 0.9f, 0.1f, 0f},
+            {0.1f, 5e-4f, 0.9f, 0f, 1f}, {0.2f, 0f, 0.5f, 0f, 0f}};
+        for (int n : LENGTHS) {
+            for (float[] s : settings) {
+                boolean withMomentum = s[2] != 0f;
+                boolean nesterov = s[4] != 0f;
+                float[] p = normal(n);
+                float[] g = normal(n);
+                float[] b = normal(n);
+                for (boolean first : new boolean[] {true, false}) {
+                    float[][] out = new float[2][];
+                    Backend[] backends = {tested, scalar};
+                    for (int k = 0; k < 2; k++) {
+                        Storage ps = Storage.wrap(p.clone());
+                        Storage bs = withMomentum ? Storage.wrap(b.clone()) : null;
+                        backends[k].sgdStep(n, ps, Storage.wrap(g), bs, first, s[0], s[1], s[2], s[3], nesterov);
+                        out[k] = concat(ps.array(), withMomentum ? bs.array() : new float[0]);
+                    }
+                    assertClose("sgd step n=" + n + " " + Arrays.toString(s) + " first=" + first, out[0], out[1], 3e-7);
+                }
+            }
         }
     }
 

@@ -21,7 +21,13 @@ public final class Storage {
         void download(float[] host);
     }
 
-    private final float[] data;
+    private final int size;
+    /**
+     * The host array, allocated when host code first needs it: until then every value is zero, or the
+     * current values live on a device only. A tensor that never leaves a device never costs host memory,
+     * nor the time to zero it. Volatile, so that threads of a parallel kernel that allocate it see one array.
+     */
+    private volatile float[] data;
     private int version;
     private DeviceCopy device;
     private boolean hostCurrent = true;
@@ -29,10 +35,14 @@ public final class Storage {
 
     /** A zero-filled storage of {@code size} floats. */
     public Storage(int size) {
-        this(new float[size]);
+        if (size < 0) {
+            throw new IllegalArgumentException("storage: negative size " + size);
+        }
+        this.size = size;
     }
 
     private Storage(float[] data) {
+        this.size = data.length;
         this.data = data;
     }
 
@@ -43,27 +53,41 @@ public final class Storage {
 
     /** Number of floats. */
     public int size() {
-        return data.length;
+        return size;
     }
 
     /** The host array, current, for reading and writing: any device copy becomes stale. */
     public float[] array() {
         syncHost();
         deviceCurrent = false;
-        return data;
+        return host();
     }
 
     /** The host array, current, for reading only: a device copy stays valid. */
     public float[] read() {
         syncHost();
-        return data;
+        return host();
     }
 
     private void syncHost() {
         if (!hostCurrent) {
-            device.download(data);
+            device.download(host());
             hostCurrent = true;
         }
+    }
+
+    private float[] host() {
+        float[] d = data;
+        if (d == null) {
+            synchronized (this) {
+                d = data;
+                if (d == null) {
+                    d = new float[size];
+                    data = d;
+                }
+            }
+        }
+        return d;
     }
 
     // ---- for device backends ----------------------------------------------------------------------
@@ -89,7 +113,15 @@ public final class Storage {
         if (!hostCurrent) {
             throw new IllegalStateException("storage: the host copy is stale; download before uploading");
         }
-        return data;
+        return host();
+    }
+
+    /**
+     * Whether host code has ever needed the host array. Until it has, and while the host copy is current,
+     * every value is zero: a device backend can fill its copy with zeros instead of uploading.
+     */
+    public boolean hostArrayAllocated() {
+        return data != null;
     }
 
     /** The device copy now equals the host array. */

@@ -101,6 +101,14 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void sgdStep(int count, Storage param, Storage grad, Storage momentumBuffer, boolean first, float lr,
+                        float weightDecay, float momentum, float dampening, boolean nesterov) {
+        long start = System.nanoTime();
+        delegate.sgdStep(count, param, grad, momentumBuffer, first, lr, weightDecay, momentum, dampening, nesterov);
+        profiler.record("sgdStep", System.nanoTime() - start, 0);
+    }
+
+    @Override
     public void select(int[] shape, Storage cond, int[] condStrides, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out) {
         long start = System.nanoTime();
         delegate.select(shape, cond, condStrides, a, aStrides, b, bStrides, out);

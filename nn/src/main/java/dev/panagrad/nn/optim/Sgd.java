@@ -2,6 +2,7 @@ package dev.panagrad.nn.optim;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.backend.Backends;
 import dev.panagrad.nn.DType;
 import dev.panagrad.nn.StateDict;
 import java.util.List;
@@ -47,19 +48,18 @@ public final class Sgd extends Optimizer {
                 if (p.grad() == null) {
                     continue;
                 }
-                Tensor g = p.grad();
-                if (weightDecay != 0) {
-                    g = g.copy().addInPlace(p, (float) weightDecay);
+                boolean first = momentum != 0 && buffers[i] == null;
+                if (first) {
+                    buffers[i] = Tensor.zeros(p.shape());
                 }
+                // One pass over the parameter, its gradient and its momentum: the rule above, fused.
+                Backends.current().sgdStep(p.numel(), p.storage(), p.grad().storage(),
+                        momentum != 0 ? buffers[i].storage() : null, first, (float) lr(), (float) weightDecay,
+                        (float) momentum, (float) dampening, nesterov);
+                p.storage().bumpVersion();
                 if (momentum != 0) {
-                    if (buffers[i] == null) {
-                        buffers[i] = g.copy();
-                    } else {
-                        buffers[i].mulInPlace((float) momentum).addInPlace(g, (float) (1 - dampening));
-                    }
-                    g = nesterov ? g.copy().addInPlace(buffers[i], (float) momentum) : buffers[i];
+                    buffers[i].storage().bumpVersion();
                 }
-                p.addInPlace(g, (float) -lr());
             }
         }
     }

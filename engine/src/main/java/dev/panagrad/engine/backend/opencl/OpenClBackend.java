@@ -75,6 +75,9 @@ public final class OpenClBackend implements Backend {
     private long downloadedFloats;
     private long launches;
     private long collections;
+    /** Per op code: launches and the nanoseconds from each launch to its return (the kernel and its wait). */
+    private final long[] launchNanos = new long[64];
+    private final long[] launchCounts = new long[64];
 
     /** Releases a collected storage's region. */
     private static final class Region extends PhantomReference<Storage> {
@@ -219,6 +222,31 @@ public final class OpenClBackend implements Backend {
         return new long[] {arena.used(), arena.peak(), arena.capacity()};
     }
 
+    /** One kernel's launches and the time from their start to their return, which includes the wait. */
+    public record KernelTime(String kernel, long launches, long nanos) {
+    }
+
+    /**
+     * Time per kernel since the start or the last {@link #resetKernelTimes()}, the most first. Every
+     * launch waits for its kernel, so this is device time plus the cost of one launch each.
+     */
+    public synchronized java.util.List<KernelTime> kernelTimes() {
+        java.util.List<KernelTime> out = new java.util.ArrayList<>();
+        for (int code = 0; code < launchNanos.length; code++) {
+            if (launchCounts[code] > 0) {
+                out.add(new KernelTime(OpenClKernel.opName(code), launchCounts[code], launchNanos[code]));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(KernelTime::nanos).reversed());
+        return out;
+    }
+
+    /** Restarts {@link #kernelTimes()} from zero. */
+    public synchronized void resetKernelTimes() {
+        Arrays.fill(launchNanos, 0);
+        Arrays.fill(launchCounts, 0);
+    }
+
     /** Starts a new peak of {@link #arenaUse()} from what is in use now. */
     public synchronized void resetArenaPeak() {
         drainCollected();
@@ -245,10 +273,25 @@ public final class OpenClBackend implements Backend {
     private int in(Storage s) {
         DeviceBuffer b = buffer(s);
         if (!s.isDeviceCurrent()) {
-            upload(s.hostArrayForUpload(), b.offset);
-            s.markUploaded();
+            bringToDevice(s, b);
         }
         return b.offset;
+    }
+
+    /** Uploads the host values, or fills the region with zeros for a storage whose host array was never needed. */
+    private void bringToDevice(Storage s, DeviceBuffer b) {
+        if (s.hostArrayAllocated()) {
+            upload(s.hostArrayForUpload(), b.offset);
+        } else {
+            int saved = kernel.o0;
+            float savedScalar = kernel.f0;
+            kernel.o0 = b.offset;
+            kernel.f0 = 0f;
+            launchOp(OpenClKernel.FILL, s.size());
+            kernel.o0 = saved;
+            kernel.f0 = savedScalar;
+        }
+        s.markUploaded();
     }
 
     /**
@@ -258,8 +301,7 @@ public final class OpenClBackend implements Backend {
     private int out(Storage s, boolean overwritesAll) {
         DeviceBuffer b = buffer(s);
         if (!s.isDeviceCurrent() && !overwritesAll) {
-            upload(s.hostArrayForUpload(), b.offset);
-            s.markUploaded();
+            bringToDevice(s, b);
         }
         return b.offset;
     }
@@ -313,17 +355,26 @@ public final class OpenClBackend implements Backend {
     private int allocate(int size, String what) {
         drainCollected();
         int at = arena.allocate(size);
+        // Regions come back only when the JVM has collected their storages, and tensors that live on the
+        // device hold no host memory to make it collect: so ask for a collection, then take the regions
+        // as the reference handler queues them, waiting up to 10, 20, 40, ... ms for each attempt.
         for (int attempt = 0; at < 0 && attempt < 5; attempt++) {
             System.gc();
             collections++;
-            try {
-                Thread.sleep(20L << attempt);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            long until = System.nanoTime() + (10_000_000L << attempt);
+            while (at < 0 && System.nanoTime() < until) {
+                try {
+                    Reference<? extends Storage> r = collected.remove(1);
+                    if (r != null) {
+                        releaseRegion((Region) r);
+                        drainCollected();
+                        at = arena.allocate(size);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
-            drainCollected();
-            at = arena.allocate(size);
         }
         if (at < 0) {
             throw new IllegalStateException(String.format(Locale.ROOT,
@@ -336,10 +387,13 @@ public final class OpenClBackend implements Backend {
     private void drainCollected() {
         Reference<? extends Storage> r;
         while ((r = collected.poll()) != null) {
-            Region region = (Region) r;
-            if (live.remove(region)) {
-                arena.release(region.offset, region.length);
-            }
+            releaseRegion((Region) r);
+        }
+    }
+
+    private void releaseRegion(Region region) {
+        if (live.remove(region)) {
+            arena.release(region.offset, region.length);
         }
     }
 
@@ -377,7 +431,13 @@ public final class OpenClBackend implements Backend {
     }
 
     private void execute(com.aparapi.Range range) {
+        long start = System.nanoTime();
         kernel.execute(range);
+        int code = kernel.op;
+        if (code >= 0 && code < launchNanos.length) {
+            launchNanos[code] += System.nanoTime() - start;
+            launchCounts[code]++;
+        }
         launches++;
         if (!kernel.isRunningCL()) {
             throw new IllegalStateException("opencl backend: Aparapi did not run the kernel on "
@@ -618,6 +678,26 @@ public final class OpenClBackend implements Backend {
             launchOp(OpenClKernel.REDUCE_ROWS, outputs);
         }
         out.markDeviceWritten();
+    }
+
+    @Override
+    public synchronized void sgdStep(int count, Storage param, Storage grad, Storage momentumBuffer, boolean first,
+                                     float lr, float weightDecay, float momentum, float dampening, boolean nesterov) {
+        kernel.o0 = in(param);
+        kernel.o1 = in(grad);
+        kernel.o2 = momentumBuffer == null ? 0 : first ? out(momentumBuffer, true) : in(momentumBuffer);
+        kernel.i0 = momentumBuffer == null ? 0 : 1;
+        kernel.i1 = first ? 1 : 0;
+        kernel.i2 = nesterov ? 1 : 0;
+        kernel.f0 = lr;
+        kernel.f1 = weightDecay;
+        kernel.f2 = momentum;
+        kernel.f3 = dampening;
+        launchOp(OpenClKernel.SGD_STEP, count);
+        param.markDeviceWritten();
+        if (momentumBuffer != null) {
+            momentumBuffer.markDeviceWritten();
+        }
     }
 
     // ---- matrix product ------------------------------------------------------------------------------

@@ -55,6 +55,51 @@ public final class OpenClKernel extends Kernel {
     static final int BN_BACKWARD_INPUT = 34;
     static final int CANARY = 35;
     static final int SPLIT_K_SUM = 36;
+    static final int SGD_STEP = 37;
+
+    /** The op codes' names, for the backend's launch statistics. */
+    static String opName(int code) {
+        return switch (code) {
+            case UPLOAD -> "upload";
+            case DOWNLOAD -> "download";
+            case FILL -> "fill";
+            case COPY -> "copy";
+            case STRIDED_COPY -> "strided copy";
+            case UNARY -> "unary";
+            case UNARY_BACKWARD -> "unary backward";
+            case BINARY -> "binary";
+            case SELECT -> "select";
+            case AXPY -> "axpy";
+            case REDUCE_ROWS -> "reduce (thread per output)";
+            case REDUCE_GROUPS -> "reduce (work-group per output)";
+            case GEMM -> "gemm";
+            case SOFTMAX -> "softmax";
+            case SOFTMAX_BACKWARD -> "softmax backward";
+            case INDEX_SELECT -> "index select";
+            case INDEX_ADD -> "index add";
+            case GATHER -> "gather";
+            case SCATTER_ADD -> "scatter add";
+            case IM2COL -> "im2col";
+            case COLUMNS_TO_NCHW -> "columns to NCHW";
+            case NCHW_TO_COLUMNS -> "NCHW to columns";
+            case COL2IM -> "col2im";
+            case CHANNEL_SUM -> "channel sum";
+            case MAX_POOL -> "max pool";
+            case MAX_POOL_BACKWARD -> "max pool backward";
+            case AVG_POOL -> "avg pool";
+            case AVG_POOL_BACKWARD -> "avg pool backward";
+            case ADAPTIVE_POOL -> "adaptive pool";
+            case ADAPTIVE_POOL_BACKWARD -> "adaptive pool backward";
+            case BN_STATISTICS -> "batch-norm statistics";
+            case CHANNEL_AFFINE -> "channel affine";
+            case BN_BACKWARD_SUMS -> "batch-norm backward sums";
+            case BN_BACKWARD_INPUT -> "batch-norm backward input";
+            case CANARY -> "canary";
+            case SPLIT_K_SUM -> "split-k sum";
+            case SGD_STEP -> "sgd step";
+            default -> "op " + code;
+        };
+    }
 
     // ---- element-wise function codes (UnaryOp, BinaryOp, ReduceOp) ----------------------------------
     static final int U_NEG = 0;
@@ -135,6 +180,8 @@ public final class OpenClKernel extends Kernel {
     public int rp;
     public float f0;
     public float f1;
+    public float f2;
+    public float f3;
     public float nan = Float.NaN;
     public float negInf = Float.NEGATIVE_INFINITY;
     public float posInf = Float.POSITIVE_INFINITY;
@@ -183,6 +230,8 @@ public final class OpenClKernel extends Kernel {
             if (i < n) {
                 mem[o1 + i] = mem[o1 + i] + f0 * mem[o0 + i];
             }
+        } else if (code == SGD_STEP) {
+            sgdElement();
         } else if (code == REDUCE_ROWS) {
             reduceRow();
         } else if (code == REDUCE_GROUPS) {
@@ -431,6 +480,24 @@ public final class OpenClKernel extends Kernel {
                 acc = combine(i0, acc, mem[o0 + (r * i2 + s) * i3 + in]);
             }
             mem[o1 + e] = acc;
+        }
+    }
+
+    /**
+     * One SGD step for element e (Backend.sgdStep): o0 param, o1 grad, o2 momentum buffer; f0 lr, f1 weight
+     * decay, f2 momentum, f3 dampening; i0 momentum on, i1 first step, i2 Nesterov.
+     */
+    private void sgdElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            float p = mem[o0 + e];
+            float d = mem[o1 + e] + f1 * p;
+            if (i0 != 0) {
+                float m = i1 != 0 ? d : mem[o2 + e] * f2 + (1f - f3) * d;
+                mem[o2 + e] = m;
+                d = i2 != 0 ? d + f2 * m : m;
+            }
+            mem[o0 + e] = p + -f0 * d;
         }
     }
 

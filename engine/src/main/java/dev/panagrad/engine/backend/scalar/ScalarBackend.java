@@ -5,6 +5,7 @@ import dev.panagrad.engine.backend.BinaryOp;
 import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.backend.PoolGeometry;
 import dev.panagrad.engine.backend.ReduceOp;
+import dev.panagrad.engine.backend.SgdRule;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.UnaryOp;
 
@@ -93,6 +94,17 @@ public class ScalarBackend implements Backend {
         float[] ys = y.array();
         for (int i = 0; i < count; i++) {
             ys[i] += alpha * xs[i];
+        }
+    }
+
+    @Override
+    public void sgdStep(int count, Storage param, Storage grad, Storage momentumBuffer, boolean first, float lr,
+                        float weightDecay, float momentum, float dampening, boolean nesterov) {
+        float[] p = param.array();
+        float[] g = grad.read();
+        float[] b = momentumBuffer == null ? null : momentumBuffer.array();
+        for (int i = 0; i < count; i++) {
+            p[i] = SgdRule.update(p, g, b, i, first, lr, weightDecay, momentum, dampening, nesterov);
         }
     }
 

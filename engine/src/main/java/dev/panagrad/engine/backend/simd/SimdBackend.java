@@ -5,6 +5,7 @@ import dev.panagrad.engine.backend.BinaryOp;
 import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.backend.PoolGeometry;
 import dev.panagrad.engine.backend.ReduceOp;
+import dev.panagrad.engine.backend.SgdRule;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.UnaryOp;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
@@ -84,6 +85,19 @@ public final class SimdBackend extends ScalarBackend {
     @Override
     public void axpy(int count, float alpha, Storage x, Storage y) {
         SimdMaps.axpy(count, alpha, x.array(), y.array());
+    }
+
+    @Override
+    public void sgdStep(int count, Storage param, Storage grad, Storage momentumBuffer, boolean first, float lr,
+                        float weightDecay, float momentum, float dampening, boolean nesterov) {
+        float[] p = param.array();
+        float[] g = grad.read();
+        float[] b = momentumBuffer == null ? null : momentumBuffer.array();
+        Parallel.forRange(count, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                p[i] = SgdRule.update(p, g, b, i, first, lr, weightDecay, momentum, dampening, nesterov);
+            }
+        });
     }
 
     @Override
