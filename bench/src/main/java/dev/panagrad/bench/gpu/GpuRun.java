@@ -287,8 +287,8 @@ public final class GpuRun {
         if (engine.endsWith("opencl")) {
             OpenClBackend gpu = OpenClBackend.shared();
             OpenClBackend.Counters c = gpu.counters().since(countersBefore);
-            note = String.format(Locale.ROOT, "arena peak %d MiB; per run %d launches, %d forced GCs",
-                    gpu.arenaUse()[1] >> 18, c.launches() / Math.max(1, runs), c.collections() / Math.max(1, runs));
+            note = String.format(Locale.ROOT, "arena peak %d MiB; per run %d launches, %.2f forced GCs",
+                    gpu.arenaUse()[1] >> 18, c.launches() / Math.max(1, runs), c.collections() / (double) Math.max(1, runs));
         }
         results.add(new Measurement(workload, engine, value, unit, ms, note));
     }

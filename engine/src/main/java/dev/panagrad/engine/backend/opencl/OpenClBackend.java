@@ -55,6 +55,11 @@ public final class OpenClBackend implements Backend {
     private static final int LOCAL_1D = 64;
     /** Floats a convolution's column matrix may take before images are processed in chunks (tests lower it). */
     static long columnBudget = 16L << 20;
+    /**
+     * Whether large products use the 128 x 128 tile: null chooses by device (GPUs and accelerators, whose
+     * register files hold its 64 accumulators per thread; on a CPU driver they spill). Tests force it on.
+     */
+    static volatile Boolean wideGemm;
     private static volatile OpenClBackend shared;
     private static RuntimeException failure;
 
@@ -184,8 +189,10 @@ public final class OpenClBackend implements Backend {
         kernel.f0 = OpenClKernel.CANARY_VALUE;
         launchOp(OpenClKernel.CANARY, 1);
         checkCanary();
-        this.description = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, limited by %s; GEMM tile %dx%d, work-group %d)",
-                OpenClDevices.describe(device), size.mebibytes(), size.limit(), 4 * tile, 4 * tile, group);
+        boolean wide = device.getType() != com.aparapi.device.Device.TYPE.CPU && tile == 16;
+        this.description = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, limited by %s; GEMM tile %dx%d%s, work-group %d)",
+                OpenClDevices.describe(device), size.mebibytes(), size.limit(), 4 * tile, 4 * tile,
+                wide ? " and 128x128 for large products" : "", group);
     }
 
     @Override
@@ -716,6 +723,14 @@ public final class OpenClBackend implements Backend {
         c.markDeviceWritten();
     }
 
+    /** Whether an m x n product gets the 128 x 128 tile: the device suits it and every compute unit gets a block. */
+    private boolean useWideTile(int m, int n) {
+        Boolean forced = wideGemm;
+        boolean suited = forced != null ? forced : device.getType() != com.aparapi.device.Device.TYPE.CPU;
+        return suited && tile == 16 && m >= 128 && n >= 128
+                && (long) ((m + 127) / 128) * ((n + 127) / 128) >= device.getMaxComputeUnits();
+    }
+
     /**
      * The GEMM on arena offsets. Few output blocks and a long k leave most of a device idle, so then k
      * is split: each slice's partial product goes to a temporary, and a second kernel sums the slices in
@@ -723,6 +738,25 @@ public final class OpenClBackend implements Backend {
      */
     private void gemmAt(boolean transA, boolean transB, int m, int n, int k, float alpha, int a, int lda,
                         int b, int ldb, float beta, int c, int ldc) {
+        if (useWideTile(m, n)) {
+            // Enough 128 x 128 blocks to give every compute unit one: the wide tile, no split k.
+            kernel.o0 = a;
+            kernel.o1 = b;
+            kernel.o2 = c;
+            kernel.i0 = transA ? 1 : 0;
+            kernel.i1 = transB ? 1 : 0;
+            kernel.i2 = m;
+            kernel.i3 = n;
+            kernel.i4 = k;
+            kernel.i5 = lda;
+            kernel.i6 = ldb;
+            kernel.i7 = ldc;
+            kernel.f0 = alpha;
+            kernel.f1 = beta;
+            kernel.op = OpenClKernel.GEMM_WIDE;
+            execute(device.createRange2D((n + 127) / 128 * 16, (m + 127) / 128 * 16, 16, 16));
+            return;
+        }
         int rowsPerThread = m <= 2 * tile ? 1 : 4;
         int blocksX = (n + 4 * tile - 1) / (4 * tile);
         int blocksY = (m + rowsPerThread * tile - 1) / (rowsPerThread * tile);
