@@ -56,8 +56,8 @@ public final class OpenClBackend implements Backend {
     /** Floats a convolution's column matrix may take before images are processed in chunks (tests lower it). */
     static long columnBudget = 16L << 20;
     /**
-     * Whether large products use the 128 x 128 tile: null chooses by device (GPUs and accelerators, whose
-     * register files hold its 64 accumulators per thread; on a CPU driver they spill). Tests force it on.
+     * Whether large products use the 128 x 64 tile: null chooses by device (GPUs and accelerators, whose
+     * register files hold its 32 accumulators per thread; on a CPU driver they spill). Tests force it on.
      */
     static volatile Boolean wideGemm;
     private static volatile OpenClBackend shared;
@@ -192,7 +192,7 @@ public final class OpenClBackend implements Backend {
         boolean wide = device.getType() != com.aparapi.device.Device.TYPE.CPU && tile == 16;
         this.description = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, limited by %s; GEMM tile %dx%d%s, work-group %d)",
                 OpenClDevices.describe(device), size.mebibytes(), size.limit(), 4 * tile, 4 * tile,
-                wide ? " and 128x128 for large products" : "", group);
+                wide ? " and 128x64 for large products" : "", group);
     }
 
     @Override
@@ -723,12 +723,12 @@ public final class OpenClBackend implements Backend {
         c.markDeviceWritten();
     }
 
-    /** Whether an m x n product gets the 128 x 128 tile: the device suits it and every compute unit gets a block. */
+    /** Whether an m x n product gets the 128 x 64 tile: the device suits it and every compute unit gets a block. */
     private boolean useWideTile(int m, int n) {
         Boolean forced = wideGemm;
         boolean suited = forced != null ? forced : device.getType() != com.aparapi.device.Device.TYPE.CPU;
-        return suited && tile == 16 && m >= 128 && n >= 128
-                && (long) ((m + 127) / 128) * ((n + 127) / 128) >= device.getMaxComputeUnits();
+        return suited && tile == 16 && m >= 128 && n >= 64
+                && (long) ((m + 127) / 128) * ((n + 63) / 64) >= device.getMaxComputeUnits();
     }
 
     /**
@@ -739,7 +739,7 @@ public final class OpenClBackend implements Backend {
     private void gemmAt(boolean transA, boolean transB, int m, int n, int k, float alpha, int a, int lda,
                         int b, int ldb, float beta, int c, int ldc) {
         if (useWideTile(m, n)) {
-            // Enough 128 x 128 blocks to give every compute unit one: the wide tile, no split k.
+            // Enough 128 x 64 blocks to give every compute unit one: the wide tile, no split k.
             kernel.o0 = a;
             kernel.o1 = b;
             kernel.o2 = c;
@@ -754,7 +754,7 @@ public final class OpenClBackend implements Backend {
             kernel.f0 = alpha;
             kernel.f1 = beta;
             kernel.op = OpenClKernel.GEMM_WIDE;
-            execute(device.createRange2D((n + 127) / 128 * 16, (m + 127) / 128 * 16, 16, 16));
+            execute(device.createRange2D((n + 63) / 64 * 16, (m + 127) / 128 * 16, 16, 16));
             return;
         }
         int rowsPerThread = m <= 2 * tile ? 1 : 4;

@@ -98,7 +98,7 @@ public final class OpenClKernel extends Kernel {
             case CANARY -> "canary";
             case SPLIT_K_SUM -> "split-k sum";
             case SGD_STEP -> "sgd step";
-            case GEMM_WIDE -> "gemm 128 x 128";
+            case GEMM_WIDE -> "gemm 128 x 64";
             default -> "op " + code;
         };
     }
@@ -635,27 +635,28 @@ public final class OpenClKernel extends Kernel {
     }
 
     /**
-     * C = alpha op(A) op(B) + beta C for matrices of at least 128 rows and columns (same parameters as
-     * {@link #gemmTile()}, without split k). A work-group of 16 x 16 threads computes a 128 x 128 block of
-     * C, each thread an 8 x 8 grid of it spaced 16 apart: every value it reads from local memory feeds 8
-     * multiply-adds, twice as many as in gemmTile, whose 4 x 4 grid leaves the loads from local memory the
-     * bottleneck. k advances 8 at a time: each thread loads 4 values of the A block [128 rows, 8] and 4
-     * of the B block [8, 128 columns], in the order that reads neighbouring floats of global memory.
+     * C = alpha op(A) op(B) + beta C for large matrices (same parameters as {@link #gemmTile()}, without
+     * split k). A work-group of 16 x 16 threads computes a 128 x 64 block of C, each thread an 8 x 4 grid
+     * of it spaced 16 apart: 32 multiply-adds for every 12 values read from local memory, where gemmTile's
+     * 4 x 4 grid does 16 for 8 and leaves those loads the bottleneck. Not 8 x 8: every op shares this
+     * kernel's register allocation, and 64 accumulators cut the threads resident per compute unit for all
+     * of them. k advances 8 at a time: each thread loads 4 values of the A block [128 rows, 8] and 2 of the
+     * B block [8, 64 columns], in the order that reads neighbouring floats of global memory.
      */
     private void gemmWide() {
         int tx = getLocalId(0);
         int ty = getLocalId(1);
         int thread = ty * 16 + tx;
         int row0 = getGroupId(1) * 128;
-        int col0 = getGroupId(0) * 128;
-        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c04 = 0f, c05 = 0f, c06 = 0f, c07 = 0f;
-        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c14 = 0f, c15 = 0f, c16 = 0f, c17 = 0f;
-        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c24 = 0f, c25 = 0f, c26 = 0f, c27 = 0f;
-        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f, c34 = 0f, c35 = 0f, c36 = 0f, c37 = 0f;
-        float c40 = 0f, c41 = 0f, c42 = 0f, c43 = 0f, c44 = 0f, c45 = 0f, c46 = 0f, c47 = 0f;
-        float c50 = 0f, c51 = 0f, c52 = 0f, c53 = 0f, c54 = 0f, c55 = 0f, c56 = 0f, c57 = 0f;
-        float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f, c64 = 0f, c65 = 0f, c66 = 0f, c67 = 0f;
-        float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
+        int col0 = getGroupId(0) * 64;
+        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
+        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
+        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
+        float c40 = 0f, c41 = 0f, c42 = 0f, c43 = 0f;
+        float c50 = 0f, c51 = 0f, c52 = 0f, c53 = 0f;
+        float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f;
+        float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f;
         for (int p0 = 0; p0 < i4; p0 += 8) {
             for (int q = 0; q < 4; q++) {
                 int idx = thread + q * 256;
@@ -668,15 +669,17 @@ public final class OpenClKernel extends Kernel {
                     av = i0 != 0 ? mem[o0 + pa * i5 + row] : mem[o0 + row * i5 + pa];
                 }
                 tileA[ar * 8 + ak] = av;
-                int bk = i1 != 0 ? idx % 8 : idx / 128;
-                int bc = i1 != 0 ? idx / 8 : idx % 128;
-                int col = col0 + bc;
-                int pb = p0 + bk;
-                float bv = 0f;
-                if (col < i3 && pb < i4) {
-                    bv = i1 != 0 ? mem[o1 + col * i6 + pb] : mem[o1 + pb * i6 + col];
+                if (q < 2) {
+                    int bk = i1 != 0 ? idx % 8 : idx / 64;
+                    int bc = i1 != 0 ? idx / 8 : idx % 64;
+                    int col = col0 + bc;
+                    int pb = p0 + bk;
+                    float bv = 0f;
+                    if (col < i3 && pb < i4) {
+                        bv = i1 != 0 ? mem[o1 + col * i6 + pb] : mem[o1 + pb * i6 + col];
+                    }
+                    tileB[bk * 64 + bc] = bv;
                 }
-                tileB[bk * 128 + bc] = bv;
             }
             localBarrier();
             for (int p = 0; p < 8; p++) {
@@ -688,48 +691,29 @@ public final class OpenClKernel extends Kernel {
                 float a5 = tileA[(ty + 80) * 8 + p];
                 float a6 = tileA[(ty + 96) * 8 + p];
                 float a7 = tileA[(ty + 112) * 8 + p];
-                float b0 = tileB[p * 128 + tx + 0];
-                float b1 = tileB[p * 128 + tx + 16];
-                float b2 = tileB[p * 128 + tx + 32];
-                float b3 = tileB[p * 128 + tx + 48];
-                float b4 = tileB[p * 128 + tx + 64];
-                float b5 = tileB[p * 128 + tx + 80];
-                float b6 = tileB[p * 128 + tx + 96];
-                float b7 = tileB[p * 128 + tx + 112];
-                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
-                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
-                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
-                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
-                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
-                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
-                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
-                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+                float b0 = tileB[p * 64 + tx + 0];
+                float b1 = tileB[p * 64 + tx + 16];
+                float b2 = tileB[p * 64 + tx + 32];
+                float b3 = tileB[p * 64 + tx + 48];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3;
             }
             localBarrier();
         }
-        storeRow8(o2, row0 + ty + 0, col0 + tx, c00, c01, c02, c03, c04, c05, c06, c07);
-        storeRow8(o2, row0 + ty + 16, col0 + tx, c10, c11, c12, c13, c14, c15, c16, c17);
-        storeRow8(o2, row0 + ty + 32, col0 + tx, c20, c21, c22, c23, c24, c25, c26, c27);
-        storeRow8(o2, row0 + ty + 48, col0 + tx, c30, c31, c32, c33, c34, c35, c36, c37);
-        storeRow8(o2, row0 + ty + 64, col0 + tx, c40, c41, c42, c43, c44, c45, c46, c47);
-        storeRow8(o2, row0 + ty + 80, col0 + tx, c50, c51, c52, c53, c54, c55, c56, c57);
-        storeRow8(o2, row0 + ty + 96, col0 + tx, c60, c61, c62, c63, c64, c65, c66, c67);
-        storeRow8(o2, row0 + ty + 112, col0 + tx, c70, c71, c72, c73, c74, c75, c76, c77);
-    }
-
-    /** Stores row {@code row} of a thread's 8 x 8 grid: columns col, col + 16, ..., col + 112. */
-    private void storeRow8(int c, int row, int col, float v0, float v1, float v2, float v3, float v4, float v5,
-                           float v6, float v7) {
-        if (row < i2) {
-            storeOne(c, row, col, v0);
-            storeOne(c, row, col + 16, v1);
-            storeOne(c, row, col + 32, v2);
-            storeOne(c, row, col + 48, v3);
-            storeOne(c, row, col + 64, v4);
-            storeOne(c, row, col + 80, v5);
-            storeOne(c, row, col + 96, v6);
-            storeOne(c, row, col + 112, v7);
-        }
+        storeC(o2, row0 + ty + 0, col0 + tx, 16, c00, c01, c02, c03);
+        storeC(o2, row0 + ty + 16, col0 + tx, 16, c10, c11, c12, c13);
+        storeC(o2, row0 + ty + 32, col0 + tx, 16, c20, c21, c22, c23);
+        storeC(o2, row0 + ty + 48, col0 + tx, 16, c30, c31, c32, c33);
+        storeC(o2, row0 + ty + 64, col0 + tx, 16, c40, c41, c42, c43);
+        storeC(o2, row0 + ty + 80, col0 + tx, 16, c50, c51, c52, c53);
+        storeC(o2, row0 + ty + 96, col0 + tx, 16, c60, c61, c62, c63);
+        storeC(o2, row0 + ty + 112, col0 + tx, 16, c70, c71, c72, c73);
     }
 
     private void storeC(int c, int row, int col, int t, float v0, float v1, float v2, float v3) {

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The 128 x 128 GEMM tile, which the backend picks on GPUs only, forced on whatever device runs the tests
+ * The 128 x 64 GEMM tile, which the backend picks on GPUs only, forced on whatever device runs the tests
  * (PoCL's CPU device in the build): every GEMM case of the kernel contract with it. The cases large
  * enough for the tile (129 x 131 x 257, 211 x 1060 x 1030, in every transpose) take it; the rest keep
  * the 64 x 64 tile as on a GPU.
