@@ -962,13 +962,13 @@ public final class OpenClBackend implements Backend {
                 convMeta(g, grp, n0, images);
                 kernel.o0 = xo;
                 kernel.o1 = col;
-                launchOp(OpenClKernel.IM2COL, k * cols);
+                launchOp(OpenClKernel.IM2COL, cols);
                 gemmAt(false, false, og, cols, k, 1f, wo + grp * og * k, k, col, cols, 0f, tmp, cols);
                 kernel.o0 = tmp;
                 kernel.o1 = oo;
                 kernel.o2 = bo;
                 kernel.i0 = bias == null ? 0 : 1;
-                launchOp(OpenClKernel.COLUMNS_TO_NCHW, og * cols);
+                launchOp(OpenClKernel.COLUMNS_TO_NCHW, cols);
             }
         }
         release(tmp, (long) og * per * positions);
@@ -995,7 +995,7 @@ public final class OpenClBackend implements Backend {
                 convMeta(g, grp, n0, images);
                 kernel.o0 = go;
                 kernel.o1 = gyt;
-                launchOp(OpenClKernel.NCHW_TO_COLUMNS, og * cols);
+                launchOp(OpenClKernel.NCHW_TO_COLUMNS, cols);
                 gemmAt(true, false, k, cols, og, 1f, wo + grp * og * k, k, gyt, cols, 0f, gcol, cols);
                 kernel.o0 = gcol;
                 kernel.o1 = xo;
@@ -1026,10 +1026,10 @@ public final class OpenClBackend implements Backend {
                 convMeta(g, grp, n0, images);
                 kernel.o0 = xo;
                 kernel.o1 = col;
-                launchOp(OpenClKernel.IM2COL, k * cols);
+                launchOp(OpenClKernel.IM2COL, cols);
                 kernel.o0 = go;
                 kernel.o1 = gyt;
-                launchOp(OpenClKernel.NCHW_TO_COLUMNS, og * cols);
+                launchOp(OpenClKernel.NCHW_TO_COLUMNS, cols);
                 // Chunks accumulate in order: beta 0 for the first, 1 after.
                 gemmAt(false, true, og, k, cols, 1f, gyt, cols, col, cols, n0 == 0 ? 0f : 1f,
                         wo + grp * og * k, k);

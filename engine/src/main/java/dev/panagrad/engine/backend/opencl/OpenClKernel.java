@@ -257,11 +257,11 @@ public final class OpenClKernel extends Kernel {
         } else if (code == SCATTER_ADD) {
             scatterAddLine();
         } else if (code == IM2COL) {
-            im2colElement();
+            im2colColumn();
         } else if (code == COLUMNS_TO_NCHW) {
-            columnsToNchwElement();
+            columnsToNchwColumn();
         } else if (code == NCHW_TO_COLUMNS) {
-            nchwToColumnsElement();
+            nchwToColumnsColumn();
         } else if (code == COL2IM) {
             col2imElement();
         } else if (code == CHANNEL_SUM) {
@@ -868,61 +868,74 @@ public final class OpenClKernel extends Kernel {
     // 9 dilationH, 10 dilationW, 11 outH, 12 outW, 13 group in-channels, 14 first channel of the group,
     // 15 images in the chunk, 16 first image, 17 outChannels, 18 group out-channels, 19 first out-channel.
 
-    /** col [(c, ky, kx), (image, oy, ox)] at o1 from x at o0: one chunk of images, one group. */
-    private void im2colElement() {
+    /**
+     * col [(c, ky, kx), (image, oy, ox)] at o1 from x at o0: one chunk of images, one group. One thread per
+     * column, looping over the rows: the divisions that locate the column happen once per thread rather than
+     * once per element, and for each row the threads of a work-group write neighbouring floats.
+     */
+    private void im2colColumn() {
         int e = getGlobalId(0);
         if (e < n) {
             int positions = meta[11] * meta[12];
             int cols = meta[15] * positions;
-            int row = e / cols;
-            int col = e % cols;
-            int kx = row % meta[4];
-            int ky = (row / meta[4]) % meta[3];
-            int c = row / (meta[4] * meta[3]);
-            int image = col / positions;
-            int pos = col % positions;
+            int image = e / positions;
+            int pos = e % positions;
             int oy = pos / meta[12];
             int ox = pos % meta[12];
-            int iy = oy * meta[5] - meta[7] + ky * meta[9];
-            int ix = ox * meta[6] - meta[8] + kx * meta[10];
-            float v = 0f;
-            if (iy >= 0 && iy < meta[1] && ix >= 0 && ix < meta[2]) {
-                v = mem[o0 + (((meta[16] + image) * meta[0] + meta[14] + c) * meta[1] + iy) * meta[2] + ix];
+            int plane = meta[1] * meta[2];
+            int x = o0 + ((meta[16] + image) * meta[0] + meta[14]) * plane;
+            int row = 0;
+            for (int c = 0; c < meta[13]; c++) {
+                for (int ky = 0; ky < meta[3]; ky++) {
+                    int iy = oy * meta[5] - meta[7] + ky * meta[9];
+                    for (int kx = 0; kx < meta[4]; kx++) {
+                        int ix = ox * meta[6] - meta[8] + kx * meta[10];
+                        float v = 0f;
+                        if (iy >= 0 && iy < meta[1] && ix >= 0 && ix < meta[2]) {
+                            v = mem[x + c * plane + iy * meta[2] + ix];
+                        }
+                        mem[o1 + row * cols + e] = v;
+                        row++;
+                    }
+                }
             }
-            mem[o1 + e] = v;
         }
     }
 
-    /** out NCHW at o1 from columns [group out-channels, (image, pos)] at o0, plus bias at o2 when i0 != 0. */
-    private void columnsToNchwElement() {
+    /**
+     * out NCHW at o1 from columns [group out-channels, (image, pos)] at o0, plus bias at o2 when i0 != 0.
+     * One thread per column, looping over the channels.
+     */
+    private void columnsToNchwColumn() {
         int e = getGlobalId(0);
         if (e < n) {
             int positions = meta[11] * meta[12];
             int cols = meta[15] * positions;
-            int o = e / cols;
-            int col = e % cols;
-            int image = col / positions;
-            int pos = col % positions;
-            int oc = meta[19] + o;
-            float v = mem[o0 + e];
-            if (i0 != 0) {
-                v += mem[o2 + oc];
+            int image = e / positions;
+            int pos = e % positions;
+            int out = o1 + ((meta[16] + image) * meta[17] + meta[19]) * positions + pos;
+            for (int o = 0; o < meta[18]; o++) {
+                float v = mem[o0 + o * cols + e];
+                if (i0 != 0) {
+                    v += mem[o2 + meta[19] + o];
+                }
+                mem[out + o * positions] = v;
             }
-            mem[o1 + ((meta[16] + image) * meta[17] + oc) * positions + pos] = v;
         }
     }
 
-    /** columns [group out-channels, (image, pos)] at o1 from NCHW gradient at o0. */
-    private void nchwToColumnsElement() {
+    /** columns [group out-channels, (image, pos)] at o1 from NCHW gradient at o0: one thread per column. */
+    private void nchwToColumnsColumn() {
         int e = getGlobalId(0);
         if (e < n) {
             int positions = meta[11] * meta[12];
             int cols = meta[15] * positions;
-            int o = e / cols;
-            int col = e % cols;
-            int image = col / positions;
-            int pos = col % positions;
-            mem[o1 + e] = mem[o0 + ((meta[16] + image) * meta[17] + meta[19] + o) * positions + pos];
+            int image = e / positions;
+            int pos = e % positions;
+            int in = o0 + ((meta[16] + image) * meta[17] + meta[19]) * positions + pos;
+            for (int o = 0; o < meta[18]; o++) {
+                mem[o1 + o * cols + e] = mem[in + o * positions];
+            }
         }
     }
 
