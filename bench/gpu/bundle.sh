@@ -64,7 +64,7 @@ cp "$loader" "$out/lib/libOpenCL.so.1"
 cp "$root/bench/gpu/run.sh" "$root/bench/gpu/torch_gpu.py" "$root/bench/peer/cifar_models.py" "$out/"
 chmod +x "$out/run.sh"
 {
-  echo "Panagrad GPU bundle, built $(date -u '+%Y-%m-%d %H:%M UTC') from commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "Panagrad GPU bundle, built $(date -u '+%Y-%m-%d %H:%M UTC') from commit $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
   echo "runtime: $("$out/runtime/bin/java" -version 2>&1 | head -n 1); modules $modules"
   echo "OpenCL ICD loader: $loader_from"
 } > "$out/BUNDLE.txt"
