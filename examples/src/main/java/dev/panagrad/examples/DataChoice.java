@@ -110,6 +110,7 @@ final class DataChoice {
 
     /** 32 x 32 colour images of 20 classes in 5 superclasses, 10000 for training and 2000 for testing. */
     private static Resolved generated(long seed, String note) {
-        return new Resolved("generated", GeneratedImages.split(10_000, 2_000, 20, 5, 3, 32, seed), note);
+        return new Resolved("generated", GeneratedImages.split(10_000, 2_000, 20, 5, 3, 32, seed,
+                GeneratedImages.Recipe.FALLBACK), note);
     }
 }

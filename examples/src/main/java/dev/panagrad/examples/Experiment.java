@@ -177,7 +177,7 @@ final class Experiment {
                 .withWeights(plan.alpha(), plan.tau())
                 .withBeta(plan.beta())
                 .withKernel(CorrelationKernel.defaultKernel())
-                .withEmbedding(EmbeddingHead.Kind.AUTO)
+                .withEmbedding(plan.embedding())
                 .withSeed(plan.seed() + method.ordinal());
     }
 
@@ -282,7 +282,7 @@ final class Experiment {
     String report(Stage teacher, List<Stage> students) throws IOException {
         Reports.charts(out, teacher, students);
         correlationFigure(teacher, students);
-        return Reports.write(out, summary(), teacher, students);
+        return Reports.write(out, summary(), teacher, students, plan.retrievalFirst());
     }
 
     /** Heat maps of psi(F) on one class-sorted batch: 8 images of each of up to 8 classes. */

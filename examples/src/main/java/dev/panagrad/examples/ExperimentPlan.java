@@ -1,5 +1,6 @@
 package dev.panagrad.examples;
 
+import dev.panagrad.cckd.train.EmbeddingHead;
 import dev.panagrad.nn.optim.LrSchedule;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,11 +14,25 @@ import java.util.Map;
  * @param sampler     ur, cur or sur for the students; "auto" means ur for ce/kd and cur for cckd
  * @param k           samples per class (or superclass) in a CUR/SUR batch
  * @param clusters    SUR superclasses
+ * @param embedding   how the embedding losses bring student and teacher embeddings together (the reid
+ *                    preset: the paper's 256-d heads)
  */
 public record ExperimentPlan(String preset, String teacherModel, String studentModel, int teacherEpochs,
                              int studentEpochs, int trainSize, int testSize, int batchSize, double lr, int[] milestones,
                              double weightDecay, float tau, float alpha, float beta, String sampler, int k, int clusters,
-                             long seed) {
+                             EmbeddingHead.Kind embedding, long seed) {
+
+    public ExperimentPlan {
+        if (trainSize < batchSize) {
+            throw new IllegalArgumentException("the training set has " + trainSize + " images, fewer than one batch of "
+                    + batchSize + " (preset " + preset + "): every epoch would train on nothing; use more images");
+        }
+    }
+
+    /** Whether the report leads with retrieval (rank-k, mAP) rather than classification accuracy. */
+    public boolean retrievalFirst() {
+        return preset.equals("reid");
+    }
 
     /** The learning rate per epoch of a run of {@code epochs}. */
     public LrSchedule schedule(int epochs) {
@@ -47,6 +62,7 @@ public record ExperimentPlan(String preset, String teacherModel, String studentM
         m.put("sampler", sampler);
         m.put("k", k);
         m.put("clusters", clusters);
+        m.put("embedding_head", embedding.name().toLowerCase(java.util.Locale.ROOT));
         m.put("seed", seed);
         return m;
     }

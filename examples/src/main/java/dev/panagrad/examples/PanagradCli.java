@@ -1,13 +1,18 @@
 package dev.panagrad.examples;
 
 import dev.panagrad.cckd.train.Evaluation;
+import dev.panagrad.cckd.train.EmbeddingHead;
 import dev.panagrad.cckd.train.Method;
 import dev.panagrad.engine.Parallel;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Tensor;
 import dev.panagrad.nn.io.Checkpoint;
+import dev.panagrad.nn.io.CheckpointFormatException;
+import dev.panagrad.nn.io.SafeTensors;
 import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;
+import dev.panagrad.nn.onnx.OnnxExport;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +32,7 @@ import picocli.CommandLine.Option;
         description = "Knowledge distillation with Correlation Congruence (CCKD), in pure Java.%n"
                 + "Without a command: train a teacher, distil a student with ce, kd and cckd, and compare.",
         subcommands = {PanagradCli.Compare.class, PanagradCli.TrainTeacher.class, PanagradCli.Distill.class,
-            PanagradCli.Eval.class, CommandLine.HelpCommand.class})
+            PanagradCli.Eval.class, PanagradCli.Export.class, CommandLine.HelpCommand.class})
 public final class PanagradCli implements Callable<Integer> {
     @Mixin
     Options options;
@@ -64,8 +69,8 @@ public final class PanagradCli implements Callable<Integer> {
                 + "(default data/cifar-10-batches-bin)")
         Path data;
 
-        @Option(names = "--image-size", defaultValue = "32", description = "folder: resize images to H or HxW "
-                + "(height x width) (default: ${DEFAULT-VALUE})")
+        @Option(names = "--image-size", description = "folder: resize images to H or HxW "
+                + "(height x width) (default: 32, with --preset reid 256x128)")
         String imageSize;
 
         @Option(names = "--test-fraction", defaultValue = "0.2", description = "folder without test/: share of each class "
@@ -79,7 +84,9 @@ public final class PanagradCli implements Callable<Integer> {
         @Option(names = "--out", defaultValue = "runs/latest", description = "output folder (default: ${DEFAULT-VALUE})")
         Path out;
 
-        @Option(names = "--preset", defaultValue = "quick", description = "quick (minutes on two cores) or full (the CIFAR-100 benchmark recipe) (default: ${DEFAULT-VALUE})")
+        @Option(names = "--preset", defaultValue = "quick", description = "quick (minutes on two cores), full (the CIFAR-100 "
+                + "benchmark recipe) or reid (the paper's re-identification setting on --dataset folder: ResNet-50 to "
+                + "ResNet-18, 256-d heads, batch 40, 256x128 images, SUR, 90 epochs) (default: ${DEFAULT-VALUE})")
         String preset;
 
         @Option(names = "--epochs", description = "epochs of every stage (overrides the preset)")
@@ -123,7 +130,11 @@ public final class PanagradCli implements Callable<Integer> {
 
         /** The data options as one request. */
         DataChoice.Request dataRequest() {
-            int[] hw = imageSize(imageSize);
+            if (preset.equals("reid") && !dataset.equals("folder")) {
+                throw new IllegalArgumentException("--preset reid trains on your own images: give --dataset folder --data DIR"
+                        + " (got --dataset " + dataset + ")");
+            }
+            int[] hw = imageSize(imageSize != null ? imageSize : preset.equals("reid") ? "256x128" : "32");
             return new DataChoice.Request(dataset, data, seed, hw[0], hw[1], testFraction, skipBadImages);
         }
 
@@ -164,10 +175,13 @@ public final class PanagradCli implements Callable<Integer> {
             int trainAll = data.split().train().size();
             int testAll = data.split().test().size();
             int classes = data.split().train().numClasses();
+            if (preset.equals("reid")) {
+                return reidPlan(trainAll, testAll, classes);
+            }
             boolean full = switch (preset) {
                 case "quick" -> false;
                 case "full" -> true;
-                default -> throw new IllegalArgumentException("--preset: unknown '" + preset + "'; known: quick, full");
+                default -> throw new IllegalArgumentException("--preset: unknown '" + preset + "'; known: quick, full, reid");
             };
             String t = teacher != null ? teacher : full ? "resnet56" : "resnet20";
             String s = student != null ? student : full ? "resnet20" : "resnet8";
@@ -177,7 +191,22 @@ public final class PanagradCli implements Callable<Integer> {
             int trainN = Math.min(trainAll, trainSize != null ? trainSize : full ? trainAll : 5000);
             int testN = Math.min(testAll, testSize != null ? testSize : full ? testAll : 1000);
             return new ExperimentPlan(preset, t, s, teacherEpochs, studentEpochs, trainN, testN, 64, 0.05, milestones, 5e-4,
-                    4f, 0.1f, beta != null ? beta : 16f, sampler, 4, Math.max(2, classes / 5), seed);
+                    4f, 0.1f, beta != null ? beta : 16f, sampler, 4, Math.max(2, classes / 5), EmbeddingHead.Kind.AUTO, seed);
+        }
+
+        /**
+         * The paper's re-identification setting: ResNet-50 teacher, ResNet-18 student, 256-d embedding heads,
+         * batch 40, SGD with momentum at lr 3e-4 divided by 10 at epochs 45 and 60 of 90, weight decay 5e-4,
+         * CC with the Gaussian-Taylor kernel and the SUR sampler (unless --sampler says otherwise).
+         */
+        private ExperimentPlan reidPlan(int trainAll, int testAll, int classes) {
+            int teacherEpochs = epochs != null ? epochs : 90;
+            int studentEpochs = epochs != null ? epochs : 90;
+            return new ExperimentPlan(preset, teacher != null ? teacher : "resnet50", student != null ? student : "resnet18",
+                    teacherEpochs, studentEpochs, Math.min(trainAll, trainSize != null ? trainSize : trainAll),
+                    Math.min(testAll, testSize != null ? testSize : testAll), 40, 3e-4, new int[] {45, 60}, 5e-4, 4f, 0.1f,
+                    beta != null ? beta : 16f, sampler.equals("auto") ? "sur" : sampler, 4, Math.max(2, classes / 5),
+                    EmbeddingHead.Kind.D256, seed);
         }
     }
 
@@ -279,6 +308,43 @@ public final class PanagradCli implements Callable<Integer> {
             Evaluation e = Evaluation.of(net, data.split().test(), Experiment.normalization(data), 256);
             out.printf("%s on %d %s test images: top-1 %.2f%%, top-5 %.2f%%%n", model, e.images(), data.name(), 100 * e.top1(),
                     100 * e.top5());
+            return 0;
+        }
+    }
+
+    /** A saved model as an ONNX file, for inference elsewhere. */
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write a saved model as ONNX (opset 13): input images [batch, channels, height, width], "
+                    + "output logits (and with --embedding the pooled embedding).")
+    static final class Export implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "model name: resnet8, resnet14, resnet20, resnet32, resnet44, "
+                + "resnet56, resnet110, resnet8x4, resnet32x4, resnet18, resnet34, resnet50")
+        String model;
+
+        @Option(names = "--checkpoint", required = true, description = "model file (safetensors); its fc and conv1 "
+                + "weights give the number of classes and input channels")
+        Path checkpoint;
+
+        @Option(names = "--out", required = true, description = "the ONNX file to write")
+        Path out;
+
+        @Option(names = "--embedding", description = "also output the pooled embedding (the input of fc)")
+        boolean embedding;
+
+        @Override
+        public Integer call() throws Exception {
+            SafeTensors.Contents saved = SafeTensors.read(checkpoint);
+            Tensor fc = saved.tensors().get("fc.weight");
+            Tensor conv1 = saved.tensors().get("conv1.weight");
+            if (fc == null || conv1 == null) {
+                throw new CheckpointFormatException(checkpoint, "has no " + (fc == null ? "fc.weight" : "conv1.weight")
+                        + "; is it a model of the zoo?");
+            }
+            ResNet net = ResNets.create(model, fc.dims()[0], conv1.dims()[1], new Rng(0));
+            Checkpoint.loadModel(checkpoint, net);
+            OnnxExport.write(net, embedding, out);
+            System.out.printf("%s (%d classes, %d input channels) written to %s, %d bytes%n", model, fc.dims()[0],
+                    conv1.dims()[1], out, java.nio.file.Files.size(out));
             return 0;
         }
     }

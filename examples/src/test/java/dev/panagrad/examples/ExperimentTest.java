@@ -28,7 +28,7 @@ class ExperimentTest {
 
     private static ExperimentPlan plan(int epochs) {
         return new ExperimentPlan("test", "resnet8", "resnet8", epochs, epochs, 320, 96, 32, 0.05, new int[0], 5e-4, 4f,
-                0.1f, 16f, "auto", 4, 2, 5);
+                0.1f, 16f, "auto", 4, 2, dev.panagrad.cckd.train.EmbeddingHead.Kind.AUTO, 5);
     }
 
     private List<Experiment.Stage> runAll(Path out, boolean resume, int stopAfter) throws Exception {

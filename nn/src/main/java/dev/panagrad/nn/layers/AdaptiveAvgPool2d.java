@@ -14,6 +14,11 @@ public final class AdaptiveAvgPool2d extends Module {
         this.outW = outW;
     }
 
+    /** Output height and width. */
+    public int[] outputSize() {
+        return new int[] {outH, outW};
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return Functional.adaptiveAvgPool2d(x, outH, outW);

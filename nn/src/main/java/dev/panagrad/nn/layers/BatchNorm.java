@@ -74,6 +74,11 @@ public abstract class BatchNorm extends Module {
         return runningMean;
     }
 
+    /** The constant added to the variance before its square root. */
+    public float eps() {
+        return eps;
+    }
+
     public Tensor runningVar() {
         return runningVar;
     }

@@ -21,6 +21,20 @@ public final class MaxPool2d extends Module {
         this.padding = padding;
     }
 
+    /** Side of the square window. */
+    public int kernelSize() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    /** Padding on each side (with minus infinity). */
+    public int padding() {
+        return padding;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return Functional.maxPool2d(x, kernel, stride, padding);
