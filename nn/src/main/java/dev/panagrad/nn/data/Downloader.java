@@ -1,17 +1,15 @@
 package dev.panagrad.nn.data;
 
+import dev.panagrad.nn.io.AtomicFile;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -70,10 +68,7 @@ public final class Downloader {
      * @throws IOException on network errors, HTTP errors or a checksum mismatch, naming the address
      */
     public static void download(URI uri, Path target, String md5, Progress progress) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
-        try {
+        AtomicFile.write(target, out -> {
             HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
             HttpResponse<InputStream> response;
@@ -92,7 +87,7 @@ public final class Downloader {
             }
             long total = response.headers().firstValueAsLong("content-length").orElse(-1);
             MessageDigest digest = md5Digest();
-            try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(tmp)) {
+            try (InputStream in = response.body()) {
                 byte[] buf = new byte[1 << 16];
                 long bytes = 0;
                 int n;
@@ -111,14 +106,7 @@ public final class Downloader {
                 throw new IOException("download of " + uri + ": MD5 is " + actual + ", expected " + md5
                         + "; the file was discarded");
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** Checks a local file's MD5. */

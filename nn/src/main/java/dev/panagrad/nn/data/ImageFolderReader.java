@@ -1,18 +1,17 @@
 package dev.panagrad.nn.data;
 
+import dev.panagrad.nn.io.AtomicFile;
 import dev.panagrad.engine.Rng;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -318,9 +317,9 @@ public final class ImageFolderReader {
 
     /** Writes the cache through a temporary file, so a crash never leaves half a cache; quietly skips a read-only folder. */
     private static void writeCache(Path cache, byte[] key, Options o, Decoded train, Decoded test) {
-        Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
         try {
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            AtomicFile.write(cache, stream -> {
+                DataOutputStream out = new DataOutputStream(stream);
                 out.writeInt(CACHE_MAGIC);
                 out.writeInt(CACHE_VERSION);
                 out.write(key);
@@ -331,14 +330,10 @@ public final class ImageFolderReader {
                 if (test != null) {
                     writePart(out, test);
                 }
-            }
-            Files.move(tmp, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                out.flush();
+            });
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the folder is read-only or gone: nothing was left behind
-            }
+            // the folder is read-only or gone: AtomicFile left nothing behind, and the next run decodes again
         }
     }
 

@@ -1,21 +1,22 @@
 package dev.panagrad.nn.data;
 
+import dev.panagrad.nn.io.AtomicFile;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Extracts gzip-compressed tar archives (POSIX ustar, as the dataset archives are): regular files and
- * folders, each file written to a temporary name and renamed when complete. Entries that would land
- * outside the target folder are refused.
+ * folders, each file written to a temporary name and renamed when complete. Names longer than the
+ * header's 100 + 155 bytes come from a GNU long-name entry ({@code L}) or a pax extended header
+ * ({@code x}, its {@code path} record) before the entry they name. Entries that would land outside the
+ * target folder are refused; links and devices carry nothing a dataset needs and are passed over.
  */
 public final class TarGz {
     private static final int BLOCK = 512;
@@ -31,6 +32,7 @@ public final class TarGz {
         try (InputStream in = new BufferedInputStream(new GZIPInputStream(Files.newInputStream(archive), 1 << 16), 1 << 16)) {
             byte[] header = new byte[BLOCK];
             long offset = 0;
+            String longName = null; // from an L or x entry, for the entry that follows
             while (true) {
                 int got = in.readNBytes(header, 0, BLOCK);
                 if (got == 0 || isZero(header)) {
@@ -48,6 +50,27 @@ public final class TarGz {
                 char type = (char) header[156];
                 offset += BLOCK;
                 long padded = (size + BLOCK - 1) / BLOCK * BLOCK;
+                if (type == 'L' || type == 'x') {
+                    if (size > 1 << 20) {
+                        throw new DatasetFormatException(archive, offset - BLOCK, "a " + (type == 'L' ? "long-name" : "pax")
+                                + " entry of " + size + " bytes; expected at most 1 MiB");
+                    }
+                    byte[] data = in.readNBytes((int) size);
+                    if (data.length < size) {
+                        throw new DatasetFormatException(archive, offset, "tar entry cut short (truncated archive)");
+                    }
+                    in.skipNBytes(padded - size);
+                    offset += padded;
+                    String named = type == 'L' ? string(data, 0, data.length) : paxPath(data, archive, offset - padded);
+                    if (named != null) {
+                        longName = named;
+                    }
+                    continue;
+                }
+                if (longName != null) {
+                    name = longName;
+                    longName = null;
+                }
                 Path target = root.resolve(name).normalize();
                 if (!target.startsWith(root)) {
                     throw new DatasetFormatException(archive, offset - BLOCK, "entry '" + name + "' points outside " + root);
@@ -55,30 +78,21 @@ public final class TarGz {
                 if (type == '5') {
                     Files.createDirectories(target);
                 } else if (type == '0' || type == '\0') {
-                    Files.createDirectories(target.getParent());
-                    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
-                    try {
-                        try (var out = Files.newOutputStream(tmp)) {
-                            long left = size;
-                            byte[] buf = new byte[1 << 16];
-                            while (left > 0) {
-                                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                                if (n < 0) {
-                                    throw new DatasetFormatException(archive, offset + size - left, "entry '" + name
-                                            + "' is cut short (truncated archive)");
-                                }
-                                out.write(buf, 0, n);
-                                left -= n;
+                    long start = offset;
+                    String entry = name;
+                    AtomicFile.write(target, out -> {
+                        long left = size;
+                        byte[] buf = new byte[1 << 16];
+                        while (left > 0) {
+                            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                            if (n < 0) {
+                                throw new DatasetFormatException(archive, start + size - left, "entry '" + entry
+                                        + "' is cut short (truncated archive)");
                             }
+                            out.write(buf, 0, n);
+                            left -= n;
                         }
-                        try {
-                            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                        } catch (AtomicMoveNotSupportedException e) {
-                            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                        }
-                    } finally {
-                        Files.deleteIfExists(tmp);
-                    }
+                    });
                     written.add(target);
                     in.skipNBytes(padded - size);
                     offset += padded;
@@ -89,6 +103,33 @@ public final class TarGz {
             }
         }
         return written;
+    }
+
+    /** The {@code path} of a pax extended header ({@code "LEN path=VALUE\n"} records), or null. */
+    private static String paxPath(byte[] data, Path archive, long offset) throws DatasetFormatException {
+        String path = null;
+        int at = 0;
+        while (at < data.length && data[at] != 0) {
+            int space = at;
+            while (space < data.length && data[space] != ' ') {
+                space++;
+            }
+            int length;
+            try {
+                length = Integer.parseInt(new String(data, at, space - at, StandardCharsets.UTF_8));
+            } catch (NumberFormatException e) {
+                throw new DatasetFormatException(archive, offset + at, "bad pax record length");
+            }
+            if (length <= space - at || at + length > data.length) {
+                throw new DatasetFormatException(archive, offset + at, "pax record of length " + length + " overruns its header");
+            }
+            String record = new String(data, space + 1, at + length - space - 2, StandardCharsets.UTF_8);
+            if (record.startsWith("path=")) {
+                path = record.substring(5);
+            }
+            at += length;
+        }
+        return path;
     }
 
     private static boolean isZero(byte[] block) {

@@ -10,10 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,49 +86,7 @@ public final class SafeTensors {
             head.put((byte) ' ');
         }
         head.flip();
-        writeAtomically(file, head, data);
-    }
-
-    /** Writes the buffers to a temporary file beside {@code file}, syncs it, and renames it over {@code file}. */
-    static void writeAtomically(Path file, ByteBuffer... parts) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        removeStaleTemporaries(dir, file.getFileName().toString());
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                for (ByteBuffer b : parts) {
-                    while (b.hasRemaining()) {
-                        ch.write(b);
-                    }
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // make the rename itself durable
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // Some platforms cannot open a folder; the file itself is already on disk.
-        }
-    }
-
-    /**
-     * Deletes temporary files of an earlier write of {@code name} that never reached its rename (the
-     * process was killed): one writer per file is assumed, so none of them is in use.
-     */
-    private static void removeStaleTemporaries(Path dir, String name) throws IOException {
-        try (var stale = Files.newDirectoryStream(dir, "." + name + ".*.tmp")) {
-            for (Path p : stale) {
-                Files.deleteIfExists(p);
-            }
-        }
+        AtomicFile.write(file, head, data);
     }
 
     /**

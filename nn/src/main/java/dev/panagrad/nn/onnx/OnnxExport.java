@@ -6,6 +6,7 @@ import static dev.panagrad.nn.onnx.OnnxGraph.real;
 
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.nn.Module;
+import dev.panagrad.nn.io.AtomicFile;
 import dev.panagrad.nn.layers.AdaptiveAvgPool2d;
 import dev.panagrad.nn.layers.BatchNorm;
 import dev.panagrad.nn.layers.Conv2d;
@@ -15,7 +16,6 @@ import dev.panagrad.nn.models.BasicBlock;
 import dev.panagrad.nn.models.Bottleneck;
 import dev.panagrad.nn.models.ResNet;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -81,17 +81,7 @@ public final class OnnxExport {
 
     /** Writes the model to {@code file} (replacing it); a failed write leaves no partial file behind. */
     public static void write(ResNet model, boolean withEmbedding, Path file) throws IOException {
-        byte[] bytes = toBytes(model, withEmbedding);
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path partial = Files.createTempFile(parent, file.getFileName().toString(), ".partial");
-        try {
-            Files.write(partial, bytes);
-            Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(partial);
-        }
+        AtomicFile.write(file, toBytes(model, withEmbedding));
     }
 
     private static String block(OnnxGraph g, String path, Module block, String x) {

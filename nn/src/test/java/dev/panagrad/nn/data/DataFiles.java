@@ -60,16 +60,27 @@ final class DataFiles {
 
     /** A gzip-compressed ustar archive of the given files (name to contents). */
     static byte[] tarGz(Map<String, byte[]> files) throws IOException {
+        java.util.List<TarEntry> entries = new java.util.ArrayList<>();
+        files.forEach((name, data) -> entries.add(new TarEntry(name, '0', data)));
+        return tarGz(entries);
+    }
+
+    /** One tar entry: its header's name field (100 bytes at most), its type flag and its data. */
+    record TarEntry(String name, char type, byte[] data) {
+    }
+
+    /** A gzip-compressed ustar archive of the entries, in order. */
+    static byte[] tarGz(java.util.List<TarEntry> entries) throws IOException {
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+        for (TarEntry e : entries) {
             byte[] header = new byte[512];
-            put(header, 0, e.getKey());
+            put(header, 0, e.name().length() > 100 ? e.name().substring(0, 100) : e.name());
             put(header, 100, "0000644");
             put(header, 108, "0000000");
             put(header, 116, "0000000");
-            put(header, 124, String.format("%011o", e.getValue().length));
+            put(header, 124, String.format("%011o", e.data().length));
             put(header, 136, String.format("%011o", 0));
-            header[156] = '0';
+            header[156] = (byte) e.type();
             put(header, 257, "ustar");
             put(header, 263, "00");
             for (int i = 148; i < 156; i++) {
@@ -82,8 +93,8 @@ final class DataFiles {
             put(header, 148, String.format("%06o", sum));
             header[154] = 0;
             tar.write(header);
-            tar.write(e.getValue());
-            tar.write(new byte[(512 - e.getValue().length % 512) % 512]);
+            tar.write(e.data());
+            tar.write(new byte[(512 - e.data().length % 512) % 512]);
         }
         tar.write(new byte[1024]);
         return gzip(tar.toByteArray());

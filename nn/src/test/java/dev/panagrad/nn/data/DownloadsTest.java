@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -142,9 +143,45 @@ class DownloadsTest {
         assertThat(dir.resolve("escape.txt")).doesNotExist();
     }
 
+    @Test
+    void longNamesFromGnuAndPaxEntriesNameTheFileThatFollows() throws Exception {
+        String gnu = "cifar-100-binary/" + "g".repeat(120) + ".bin";
+        String pax = "cifar-100-binary/" + "p".repeat(130) + ".bin";
+        byte[] paxRecord = paxRecord("path", pax);
+        Path archive = DataFiles.write(dir.resolve("long.tar.gz"), DataFiles.tarGz(List.of(
+                new DataFiles.TarEntry("././@LongLink", 'L', (gnu + "\0").getBytes(StandardCharsets.UTF_8)),
+                new DataFiles.TarEntry(gnu, '0', new byte[] {1, 2}),
+                new DataFiles.TarEntry("PaxHeaders/x", 'x', concat(paxRecord("mtime", "1700000000.5"), paxRecord)),
+                new DataFiles.TarEntry(pax, '0', new byte[] {3}),
+                new DataFiles.TarEntry("short.bin", '0', new byte[] {4}))));
+
+        List<Path> written = TarGz.extract(archive, dir.resolve("out"));
+
+        assertThat(written).extracting(p -> dir.resolve("out").toAbsolutePath().normalize().relativize(p).toString())
+                .containsExactly(gnu, pax, "short.bin");
+        assertThat(Files.readAllBytes(dir.resolve("out").resolve(gnu))).containsExactly(1, 2);
+        assertThat(Files.readAllBytes(dir.resolve("out").resolve(pax))).containsExactly(3);
+    }
+
+    /** One pax record, "LEN key=value\n", where LEN counts the whole record with its own digits. */
+    private static byte[] paxRecord(String key, String value) {
+        String body = " " + key + "=" + value + "\n";
+        int length = body.length() + 1;
+        while (String.valueOf(length).length() + body.length() != length) {
+            length++;
+        }
+        return (length + body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     private List<Path> leftovers() {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

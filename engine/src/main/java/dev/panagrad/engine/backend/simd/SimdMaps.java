@@ -92,7 +92,10 @@ final class SimdMaps {
         }
     }
 
-    /** Integer and half powers are exact multiplications or a square root; others use the POW intrinsic. */
+    /**
+     * Powers 2, 1 and 0.5 as a multiplication, a copy and a square root; for every other exponent the
+     * caller's scalar loop uses StrictMath.
+     */
     private static int pow(float p, float[] x, float[] y, int i, int end) {
         if (p == 2f) {
             for (; i < end; i += L) {
