@@ -101,12 +101,37 @@ class DistillationLossesTest {
     @Test
     void discriminatorLossesUseOppositeTargets() {
         Discriminator d = new Discriminator(8, rng);
+        d.eval(); // batch norm on running statistics: each row's logits do not depend on the batch
         Tensor t = Tensor.randn(rng, 4, 8);
         Tensor s = Tensor.randn(rng, 4, 8).requiresGrad(true);
+        float[] teacherLogits;
+        float[] studentLogits;
+        try (var ignored = dev.panagrad.engine.Grad.disabled()) {
+            teacherLogits = d.forward(t).toArray();
+            studentLogits = d.forward(s).toArray();
+        }
+        // mean BCE over both logits of every row: the teacher's rows are told [1, 0], the student's [0, 1]
+        double discriminator = (bceSum(teacherLogits, 1f, 0f) + bceSum(studentLogits, 0f, 1f)) / 16;
+        // the student's rows are told the teacher's target [1, 0]: the opposite of what the discriminator learns
+        double generator = bceSum(studentLogits, 1f, 0f) / 8;
         Tensor dl = d.discriminatorLoss(t, s);
         Tensor gl = d.generatorLoss(s);
-        assertThat(dl.item()).isPositive();
+        assertThat((double) dl.item()).isCloseTo(discriminator, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat((double) gl.item()).isCloseTo(generator, org.assertj.core.data.Offset.offset(1e-6));
+        dl.backward();
+        assertThat(s.grad()).as("the discriminator's loss sees the student's features as constants").isNull();
         gl.backward();
-        assertThat(s.grad()).isNotNull();
+        assertThat(s.grad().abs().max().item()).isPositive();
+    }
+
+    /** Sum over rows of BCE-with-logits of the row's two logits against targets (y0, y1). */
+    private static double bceSum(float[] logits, float y0, float y1) {
+        double sum = 0;
+        for (int i = 0; i < logits.length; i++) {
+            double x = logits[i];
+            double y = i % 2 == 0 ? y0 : y1;
+            sum += Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
+        }
+        return sum;
     }
 }
