@@ -16,8 +16,7 @@ quick = "--quick" in sys.argv[2:]
 os.makedirs(out, exist_ok=True)
 try:
     import torch
-    import torch.nn.functional as F
-    from cifar_models import ResNet, cc_psi
+    from cifar_models import ResNet, cc_psi, training_step
 except ImportError as e:
     open(os.path.join(out, "torch.txt"), "w").write(f"not run: {e}\n")
     print(f"torch_gpu: {e}")
@@ -49,17 +48,7 @@ def record(workload, engine, value, unit, ms):
 
 
 def train(engine, depth, batch):
-    torch.manual_seed(0)
-    m = ResNet(depth).to(dev)
-    opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
-    x = torch.randn(batch, 3, 32, 32, device=dev)
-    y = torch.randint(0, 100, (batch,), device=dev)
-
-    def step():
-        opt.zero_grad()
-        F.cross_entropy(m(x), y).backward()
-        opt.step()
-
+    _, _, step = training_step(depth, batch, dev)
     ms = timed(step)
     record(f"resnet{depth} train batch={batch}", engine, batch / ms * 1e3, "img/s", ms)
 

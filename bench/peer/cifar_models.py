@@ -38,6 +38,23 @@ class ResNet(nn.Module):
         return s.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+def training_step(depth, batch, device="cpu"):
+    """resnet{depth} with 100 classes, SGD (lr 0.1, momentum 0.9, weight decay 5e-4) and a fixed random
+    batch of 32 x 32 images, from seed 0, as Panagrad's TrainingStep: returns (model, images, step)."""
+    torch.manual_seed(0)
+    m = ResNet(depth).to(device)
+    opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(batch, 3, 32, 32, device=device)
+    y = torch.randint(0, 100, (batch,), device=device)
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(m(x), y).backward()
+        opt.step()
+
+    return m, x, step
+
+
 CC_COEFF = [math.exp(-0.8) * 0.8 ** p / math.factorial(p) for p in range(3)]
 
 

@@ -12,16 +12,17 @@ import dev.panagrad.nn.optim.Sgd;
  * One training step of a CIFAR ResNet on a fixed batch of random 32 x 32 colour images with 100 classes,
  * as bench/peer/torch_resnet_cifar.py measures it: zero the gradients, forward, cross-entropy, backward,
  * SGD (lr 0.1, momentum 0.9, weight decay 5e-4). Model, batch and labels come from seed 0. The step that
- * the JMH benchmark, the profile and the memory measurement all run.
+ * the JMH benchmark, the profile, the memory measurement and the GPU run all run; it runs on the backend
+ * current when {@link #run()} is called.
  */
-final class TrainingStep {
+public final class TrainingStep {
     private final ResNet model;
     private final Sgd optimizer;
     private final Tensor images;
     private final IntTensor labels;
 
     /** resnet{depth} with 100 classes and a batch of {@code batch} images [batch, 3, 32, 32]. */
-    TrainingStep(int depth, int batch) {
+    public TrainingStep(int depth, int batch) {
         Rng rng = new Rng(0);
         model = ResNets.create("resnet" + depth, 100, rng);
         model.train();
@@ -35,7 +36,7 @@ final class TrainingStep {
     }
 
     /** Runs one step; returns the loss. */
-    float run() {
+    public float run() {
         optimizer.zeroGrad();
         Tensor loss = Losses.crossEntropy(model.forward(images), labels);
         loss.backward();

@@ -34,6 +34,10 @@ import picocli.CommandLine.Option;
         subcommands = {PanagradCli.Compare.class, PanagradCli.TrainTeacher.class, PanagradCli.Distill.class,
             PanagradCli.Eval.class, PanagradCli.Export.class, CommandLine.HelpCommand.class})
 public final class PanagradCli implements Callable<Integer> {
+    /** The help text of --model: the zoo of {@code ResNets.names()}. */
+    static final String MODEL_NAMES = "model name: resnet8, resnet14, resnet20, resnet32, resnet44, resnet56, resnet110, "
+            + "resnet8x4, resnet32x4, resnet18, resnet34, resnet50";
+
     @Mixin
     Options options;
 
@@ -290,8 +294,7 @@ public final class PanagradCli implements Callable<Integer> {
         @Mixin
         Options options;
 
-        @Option(names = "--model", required = true, description = "model name: resnet8, resnet14, resnet20, resnet32, resnet44, "
-                + "resnet56, resnet110, resnet8x4, resnet32x4, resnet18, resnet34, resnet50")
+        @Option(names = "--model", required = true, description = MODEL_NAMES)
         String model;
 
         @Option(names = "--checkpoint", required = true, description = "model file (safetensors)")
@@ -317,8 +320,7 @@ public final class PanagradCli implements Callable<Integer> {
             description = "Write a saved model as ONNX (opset 13): input images [batch, channels, height, width], "
                     + "output logits (and with --embedding the pooled embedding).")
     static final class Export implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "model name: resnet8, resnet14, resnet20, resnet32, resnet44, "
-                + "resnet56, resnet110, resnet8x4, resnet32x4, resnet18, resnet34, resnet50")
+        @Option(names = "--model", required = true, description = MODEL_NAMES)
         String model;
 
         @Option(names = "--checkpoint", required = true, description = "model file (safetensors); its fc and conv1 "

@@ -33,6 +33,11 @@ class CliTest {
     }
 
     @Test
+    void theModelHelpListsExactlyTheZoo() {
+        assertThat(PanagradCli.MODEL_NAMES).isEqualTo("model name: " + String.join(", ", dev.panagrad.nn.models.ResNets.names()));
+    }
+
+    @Test
     void distillHelpNamesTheMethods() {
         String[] r = run("distill", "--help");
         assertThat(r[1]).contains("--method", "ce, kd, cckd, at, dml, adv or l2");

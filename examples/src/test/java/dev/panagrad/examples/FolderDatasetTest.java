@@ -3,14 +3,11 @@ package dev.panagrad.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.panagrad.nn.io.Json;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,23 +18,8 @@ class FolderDatasetTest {
 
     /** 3 classes of 30 noisy 12 x 12 images, each class a colour: 24 for training and 6 for testing each. */
     private Path writeFolder() throws IOException {
-        Path dir = tmp.resolve("images");
         int[] colours = {0xC02020, 0x20C020, 0x2020C0};
-        Random rng = new Random(5);
-        for (int c = 0; c < 3; c++) {
-            Path folder = Files.createDirectories(dir.resolve("class" + c));
-            for (int i = 0; i < 30; i++) {
-                BufferedImage img = new BufferedImage(12, 12, BufferedImage.TYPE_INT_RGB);
-                for (int y = 0; y < 12; y++) {
-                    for (int x = 0; x < 12; x++) {
-                        int noise = rng.nextInt(32);
-                        img.setRGB(x, y, colours[c] + (noise << 16) + (noise << 8) + noise);
-                    }
-                }
-                ImageIO.write(img, "png", folder.resolve(i + ".png").toFile());
-            }
-        }
-        return dir;
+        return ClassFolders.write(tmp.resolve("images"), "class", colours.length, 30, 12, 12, 32, 5, (c, x, y) -> colours[c]);
     }
 
     private String[] compare(Path data, Path out, String... extra) {

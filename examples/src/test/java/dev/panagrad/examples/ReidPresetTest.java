@@ -3,13 +3,10 @@ package dev.panagrad.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.panagrad.nn.io.Json;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,24 +20,9 @@ class ReidPresetTest {
 
     /** 4 identities of 15 noisy 40 x 20 images each, one colour stripe per identity: 48 to train, 12 to test. */
     private Path writeFolder() throws IOException {
-        Path dir = tmp.resolve("people");
         int[] colours = {0xC02020, 0x20C020, 0x2020C0, 0xC0C020};
-        Random rng = new Random(9);
-        for (int c = 0; c < colours.length; c++) {
-            Path folder = Files.createDirectories(dir.resolve("id" + c));
-            for (int i = 0; i < 15; i++) {
-                BufferedImage img = new BufferedImage(20, 40, BufferedImage.TYPE_INT_RGB);
-                for (int y = 0; y < 40; y++) {
-                    for (int x = 0; x < 20; x++) {
-                        int noise = rng.nextInt(48);
-                        int base = y / 10 == c ? colours[c] : 0x404040;
-                        img.setRGB(x, y, base + (noise << 16) + (noise << 8) + noise);
-                    }
-                }
-                ImageIO.write(img, "png", folder.resolve(i + ".png").toFile());
-            }
-        }
-        return dir;
+        return ClassFolders.write(tmp.resolve("people"), "id", colours.length, 15, 20, 40, 48, 9,
+                (c, x, y) -> y / 10 == c ? colours[c] : 0x404040);
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.panagrad.bench.gpu;
 
+import dev.panagrad.bench.TrainingStep;
 import dev.panagrad.cckd.loss.CorrelationCongruence;
 import dev.panagrad.engine.Grad;
-import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Parallel;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
@@ -14,10 +14,8 @@ import dev.panagrad.engine.backend.opencl.OpenClBackend;
 import dev.panagrad.engine.backend.opencl.OpenClDevices;
 import dev.panagrad.engine.backend.simd.SimdBackend;
 import dev.panagrad.engine.profile.OpProfiler;
-import dev.panagrad.nn.loss.Losses;
 import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;
-import dev.panagrad.nn.optim.Sgd;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -137,27 +135,11 @@ public final class GpuRun {
         record(name, "panagrad opencl", 2.0 * n * n * n / ms / 1e6, "GFLOPS", ms);
     }
 
-    /** One SGD step of resnet{depth} on a fixed random batch, as TrainingStep and torch_gpu.py run it. */
+    /** One SGD step of resnet{depth} on a fixed random batch ({@link TrainingStep}, as torch_gpu.py runs it). */
     private void trainStep(Backend backend, String engine, int depth, int batch, boolean profile) {
         String name = trainName(depth, batch);
         try (var scope = Backends.scoped(backend)) {
-            Rng rng = new Rng(0);
-            ResNet model = ResNets.create("resnet" + depth, 100, rng);
-            model.train();
-            Sgd optimizer = new Sgd(model.parameters(), 0.1, 0.9, 0, 5e-4, false);
-            Tensor images = Tensor.randn(rng, batch, 3, 32, 32);
-            int[] y = new int[batch];
-            for (int i = 0; i < batch; i++) {
-                y[i] = rng.nextInt(100);
-            }
-            IntTensor labels = IntTensor.of(y);
-            Runnable step = () -> {
-                optimizer.zeroGrad();
-                Tensor loss = Losses.crossEntropy(model.forward(images), labels);
-                loss.backward();
-                optimizer.step();
-                loss.item();
-            };
+            Runnable step = new TrainingStep(depth, batch)::run;
             double ms = time(name + " on " + engine, step);
             record(name, "panagrad " + engine, batch / ms * 1e3, "img/s", ms);
             if (profile) {

@@ -67,6 +67,8 @@ public final class OpenClBackend implements Backend {
     private final OpenClKernel kernel = new OpenClKernel();
     private final DeviceArena arena;
     private final int tile;
+    /** Whether the 128 x 64 GEMM tile suits the device (not a CPU driver; see {@link #wideGemm}). */
+    private final boolean wideTileSuits;
     private final int group;
     private final String description;
     private final ScalarBackend host = new ScalarBackend();
@@ -176,6 +178,7 @@ public final class OpenClBackend implements Backend {
         long localBytes = device.getLocalMemSize();
         long needed16 = 4L * (kernel.tileA.length + kernel.tileB.length + kernel.red.length);
         this.tile = maxGroup >= 256 && localBytes >= needed16 ? 16 : 8;
+        this.wideTileSuits = device.getType() != com.aparapi.device.Device.TYPE.CPU;
         if (maxGroup < 64) {
             throw new IllegalStateException("opencl backend: " + OpenClDevices.describe(device)
                     + " allows work-groups of " + maxGroup + " items; the kernels need 64");
@@ -189,7 +192,7 @@ public final class OpenClBackend implements Backend {
         kernel.f0 = OpenClKernel.CANARY_VALUE;
         launchOp(OpenClKernel.CANARY, 1);
         checkCanary();
-        boolean wide = device.getType() != com.aparapi.device.Device.TYPE.CPU && tile == 16;
+        boolean wide = wideTileSuits && tile == 16;
         this.description = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, limited by %s; GEMM tile %dx%d%s, work-group %d)",
                 OpenClDevices.describe(device), size.mebibytes(), size.limit(), 4 * tile, 4 * tile,
                 wide ? " and 128x64 for large products" : "", group);
@@ -723,10 +726,23 @@ public final class OpenClBackend implements Backend {
         c.markDeviceWritten();
     }
 
+    /** A and B of op(A) op(B), m x k times k x n, for both GEMM kernels: o0 A, o1 B; i0 transA ... i6 ldb. */
+    private void gemmOperands(boolean transA, boolean transB, int m, int n, int k, int a, int lda, int b, int ldb) {
+        kernel.o0 = a;
+        kernel.o1 = b;
+        kernel.i0 = transA ? 1 : 0;
+        kernel.i1 = transB ? 1 : 0;
+        kernel.i2 = m;
+        kernel.i3 = n;
+        kernel.i4 = k;
+        kernel.i5 = lda;
+        kernel.i6 = ldb;
+    }
+
     /** Whether an m x n product gets the 128 x 64 tile: the device suits it and every compute unit gets a block. */
     private boolean useWideTile(int m, int n) {
         Boolean forced = wideGemm;
-        boolean suited = forced != null ? forced : device.getType() != com.aparapi.device.Device.TYPE.CPU;
+        boolean suited = forced != null ? forced : wideTileSuits;
         return suited && tile == 16 && m >= 128 && n >= 64
                 && (long) ((m + 127) / 128) * ((n + 63) / 64) >= device.getMaxComputeUnits();
     }
@@ -738,18 +754,10 @@ public final class OpenClBackend implements Backend {
      */
     private void gemmAt(boolean transA, boolean transB, int m, int n, int k, float alpha, int a, int lda,
                         int b, int ldb, float beta, int c, int ldc) {
+        gemmOperands(transA, transB, m, n, k, a, lda, b, ldb);
         if (useWideTile(m, n)) {
             // Enough 128 x 64 blocks to give every compute unit one: the wide tile, no split k.
-            kernel.o0 = a;
-            kernel.o1 = b;
             kernel.o2 = c;
-            kernel.i0 = transA ? 1 : 0;
-            kernel.i1 = transB ? 1 : 0;
-            kernel.i2 = m;
-            kernel.i3 = n;
-            kernel.i4 = k;
-            kernel.i5 = lda;
-            kernel.i6 = ldb;
             kernel.i7 = ldc;
             kernel.f0 = alpha;
             kernel.f1 = beta;
@@ -767,15 +775,6 @@ public final class OpenClBackend implements Backend {
         }
         int chunk = Math.max(tile, ((k + slices - 1) / slices + tile - 1) / tile * tile);
         slices = Math.max(1, (k + chunk - 1) / chunk);
-        kernel.o0 = a;
-        kernel.o1 = b;
-        kernel.i0 = transA ? 1 : 0;
-        kernel.i1 = transB ? 1 : 0;
-        kernel.i2 = m;
-        kernel.i3 = n;
-        kernel.i4 = k;
-        kernel.i5 = lda;
-        kernel.i6 = ldb;
         kernel.i8 = Math.max(chunk, 1);
         kernel.ts = tile;
         kernel.rp = rowsPerThread;
