@@ -1,10 +1,10 @@
 package dev.panagrad.bench;
 
-import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.backend.Parallel;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

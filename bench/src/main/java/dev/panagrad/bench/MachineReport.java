@@ -1,6 +1,6 @@
 package dev.panagrad.bench;
 
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.simd.GemmKernel;
 import dev.panagrad.engine.backend.simd.VectorMachine;
 

@@ -1,8 +1,8 @@
 package dev.panagrad.bench;
 
-import dev.panagrad.engine.Parallel;
-import dev.panagrad.engine.backend.Backends;
-import dev.panagrad.engine.profile.OpProfiler;
+import dev.panagrad.engine.backend.Parallel;
+import dev.panagrad.engine.Backends;
+import dev.panagrad.engine.OpProfiler;
 
 /**
  * Prints the op profile of CIFAR ResNet training steps (the step of {@link ResNetTrainStepBench}) after

@@ -1,7 +1,7 @@
 package dev.panagrad.bench;
 
-import dev.panagrad.engine.Parallel;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.backend.Parallel;
+import dev.panagrad.engine.Backends;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

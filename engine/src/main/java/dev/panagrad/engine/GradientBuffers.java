@@ -1,6 +1,5 @@
 package dev.panagrad.engine;
 
-import dev.panagrad.engine.backend.Backends;
 import dev.panagrad.engine.backend.Storage;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -8,14 +7,16 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * Buffers of gradients that a backward pass no longer needs, handed to later gradients of the same
+ * Storages of gradients that a backward pass no longer needs, handed to later gradients of the same
  * size in that pass. Java zeroes every new array, and a ResNet step's backward allocates some 150 MB
- * of gradients that each live for one or two ops; reusing them removes that zeroing.
+ * of gradients that each live for one or two ops; reusing them removes that zeroing. A storage is
+ * reused whole, wherever its values live: on a device backend it keeps its device buffer, so nothing
+ * here needs to know where memory is.
  *
  * <p>Only storages created by {@link Tensor#empty} while the pass runs take part: the pass itself
  * holds the only references to them (in its map of pending gradients), so it knows when one is dead:
  * when its node has run and no pending gradient (the node's own results included, which may be the
- * very same tensor or a view of it) still uses the storage. Active on host-memory backends; off with
+ * very same tensor or a view of it) still uses the storage. Off with
  * {@code -Dpanagrad.reuseGradients=false}.
  */
 final class GradientBuffers {
@@ -25,7 +26,7 @@ final class GradientBuffers {
     private static final ThreadLocal<GradientBuffers> ACTIVE = new ThreadLocal<>();
     private static final java.util.concurrent.atomic.AtomicLong REUSED = new java.util.concurrent.atomic.AtomicLong();
 
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    private final Map<Integer, ArrayDeque<Storage>> free = new HashMap<>();
     /** Storages from {@link #take}, with the number of pending gradients that use each. */
     private final Map<Storage, Integer> issued = new IdentityHashMap<>();
 
@@ -42,9 +43,9 @@ final class GradientBuffers {
         enabled = on;
     }
 
-    /** Starts reuse for a backward pass on this thread; null when off or not on host memory. */
+    /** Starts reuse for a backward pass on this thread; null when off or already open. */
     static GradientBuffers open() {
-        if (!enabled || ACTIVE.get() != null || !Backends.current().hostMemory()) {
+        if (!enabled || ACTIVE.get() != null) {
             return null;
         }
         GradientBuffers buffers = new GradientBuffers();
@@ -62,12 +63,12 @@ final class GradientBuffers {
         if (active == null || n < MIN_SIZE) {
             return new Storage(n);
         }
-        ArrayDeque<float[]> q = active.free.get(n);
-        float[] reused = q == null ? null : q.poll();
+        ArrayDeque<Storage> q = active.free.get(n);
+        Storage reused = q == null ? null : q.poll();
         if (reused != null) {
             REUSED.incrementAndGet();
         }
-        Storage s = reused == null ? new Storage(n) : Storage.wrap(reused);
+        Storage s = reused == null ? new Storage(n) : reused;
         active.issued.put(s, 0);
         return s;
     }
@@ -88,8 +89,7 @@ final class GradientBuffers {
         Integer n = issued.get(s);
         if (n != null && n <= 0) {
             issued.remove(s);
-            float[] a = s.array();
-            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+            free.computeIfAbsent(s.size(), k -> new ArrayDeque<>()).push(s);
         }
     }
 }

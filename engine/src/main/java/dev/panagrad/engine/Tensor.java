@@ -1,6 +1,5 @@
 package dev.panagrad.engine;
 
-import dev.panagrad.engine.backend.Backends;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.ops.Arithmetic;
 import dev.panagrad.engine.ops.Indexing;

@@ -1,7 +1,9 @@
 package dev.panagrad.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.panagrad.engine.backend.opencl.OpenClBackend;
 import dev.panagrad.engine.ops.BatchNormalization;
 import dev.panagrad.engine.ops.Convolution;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +26,22 @@ class GradientBuffersTest {
         assertThat(GradientBuffers.reusedCount()).isGreaterThan(before);
         for (int i = 0; i < fresh.length; i++) {
             assertThat(reused[i]).containsExactly(fresh[i]);
+        }
+    }
+
+    @Test
+    void onADeviceBackendStoragesAreReusedWithTheirDeviceBuffers() {
+        assumeThat(Boolean.getBoolean("panagrad.test.skipOpenCL")).as("OpenCL tests skipped by request").isFalse();
+        try (var device = Backends.scoped(OpenClBackend.shared())) {
+            GradientBuffers.setEnabled(false);
+            float[][] fresh = residualBlockGradients();
+            GradientBuffers.setEnabled(true);
+            long before = GradientBuffers.reusedCount();
+            float[][] reused = residualBlockGradients();
+            assertThat(GradientBuffers.reusedCount()).isGreaterThan(before);
+            for (int i = 0; i < fresh.length; i++) {
+                assertThat(reused[i]).containsExactly(fresh[i]);
+            }
         }
     }
 

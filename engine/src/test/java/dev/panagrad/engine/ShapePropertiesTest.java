@@ -3,7 +3,6 @@ package dev.panagrad.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
 import dev.panagrad.engine.backend.simd.SimdBackend;
 import java.util.ArrayList;

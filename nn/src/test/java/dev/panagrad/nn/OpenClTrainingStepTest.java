@@ -7,7 +7,7 @@ import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.opencl.OpenClBackend;
 import dev.panagrad.engine.backend.simd.SimdBackend;
 import dev.panagrad.nn.loss.Losses;

@@ -2,7 +2,7 @@ package dev.panagrad.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.backend.Parallel;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.nn.data.DataLoader;

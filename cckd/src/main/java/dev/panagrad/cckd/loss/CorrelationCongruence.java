@@ -3,7 +3,7 @@ package dev.panagrad.cckd.loss;
 import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 
 /**
  * The correlation-congruence loss of CCKD (Peng et al., ICCV 2019):

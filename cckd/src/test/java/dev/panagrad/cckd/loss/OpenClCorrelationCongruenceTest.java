@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.opencl.OpenClBackend;
 import dev.panagrad.engine.backend.simd.SimdBackend;
 import java.util.stream.Stream;

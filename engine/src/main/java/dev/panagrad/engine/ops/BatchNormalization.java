@@ -4,7 +4,7 @@ import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.UnaryOp;
 
 /** Batch normalisation over the channel dimension (1) of [N, C] or [N, C, ...], as {@code F.batch_norm}. */

@@ -3,7 +3,7 @@ package dev.panagrad.engine.ops;
 import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.ConvGeometry;
 
 /** 2-D convolution over NCHW tensors, as {@code torch.nn.functional.conv2d}. */

@@ -4,7 +4,7 @@ import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 
 /** Selection by integer indices; the backward adds each gradient entry back where it was read from. */
 public final class Indexing {

@@ -3,7 +3,7 @@ package dev.panagrad.engine.ops;
 import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import java.util.Arrays;
 
 /**

@@ -3,7 +3,7 @@ package dev.panagrad.engine.ops;
 import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 
 /** Softmax, log-softmax, log-sum-exp and L2 normalisation along one dimension. */
 public final class Normalization {

@@ -2,7 +2,7 @@ package dev.panagrad.engine.ops;
 
 import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.PoolGeometry;
 
 /** Max, average and adaptive average pooling over NCHW tensors, as {@code torch.nn.functional}. */

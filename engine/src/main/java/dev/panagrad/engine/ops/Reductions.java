@@ -4,7 +4,7 @@ import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.ReduceOp;
 import java.util.Arrays;
 

@@ -1,5 +1,6 @@
 package dev.panagrad.engine.backend;
 
+import dev.panagrad.engine.backend.contract.KernelContract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

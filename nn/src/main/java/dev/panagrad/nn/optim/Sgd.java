@@ -2,7 +2,7 @@ package dev.panagrad.nn.optim;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.nn.DType;
 import dev.panagrad.nn.StateDict;
 import java.util.List;

@@ -4,6 +4,7 @@ import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.backend.BinaryOp;
 import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.backend.PoolGeometry;
+import dev.panagrad.engine.backend.PoolingPlanes;
 import dev.panagrad.engine.backend.ReduceOp;
 import dev.panagrad.engine.backend.SgdRule;
 import dev.panagrad.engine.backend.Storage;
@@ -370,35 +371,35 @@ public class ScalarBackend implements Backend {
     @Override
     public void maxPool2d(PoolGeometry g, Storage x, Storage out) {
         for (int p = 0; p < g.planes(); p++) {
-            maxPoolPlane(g, x.array(), out.array(), p);
+            PoolingPlanes.maxPoolPlane(g, x.array(), out.array(), p);
         }
     }
 
     @Override
     public void maxPool2dBackward(PoolGeometry g, Storage x, Storage gradOut, Storage gradX) {
         for (int p = 0; p < g.planes(); p++) {
-            maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p);
+            PoolingPlanes.maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p);
         }
     }
 
     @Override
     public void avgPool2d(PoolGeometry g, Storage x, Storage out) {
         for (int p = 0; p < g.planes(); p++) {
-            avgPoolPlane(g, x.array(), out.array(), p);
+            PoolingPlanes.avgPoolPlane(g, x.array(), out.array(), p);
         }
     }
 
     @Override
     public void avgPool2dBackward(PoolGeometry g, Storage gradOut, Storage gradX) {
         for (int p = 0; p < g.planes(); p++) {
-            avgPoolBackwardPlane(g, gradOut.array(), gradX.array(), p);
+            PoolingPlanes.avgPoolBackwardPlane(g, gradOut.array(), gradX.array(), p);
         }
     }
 
     @Override
     public void adaptiveAvgPool2d(int planes, int inH, int inW, int outH, int outW, Storage x, Storage out) {
         for (int p = 0; p < planes; p++) {
-            adaptivePlane(inH, inW, outH, outW, x.array(), out.array(), p, false);
+            PoolingPlanes.adaptivePlane(inH, inW, outH, outW, x.array(), out.array(), p, false);
         }
     }
 
@@ -406,147 +407,7 @@ public class ScalarBackend implements Backend {
     public void adaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, Storage gradOut,
                                           Storage gradX) {
         for (int p = 0; p < planes; p++) {
-            adaptivePlane(inH, inW, outH, outW, gradOut.array(), gradX.array(), p, true);
-        }
-    }
-
-    /** Max pooling of plane {@code p}. */
-    protected static void maxPoolPlane(PoolGeometry g, float[] x, float[] out, int p) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int in = p * g.inH() * g.inW();
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int ky = 0; ky < g.kernelH(); ky++) {
-                    int iy = oy * g.strideH() - g.padH() + ky;
-                    for (int kx = 0; kx < g.kernelW(); kx++) {
-                        int ix = ox * g.strideW() - g.padW() + kx;
-                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
-                            float v = x[in + iy * g.inW() + ix];
-                            if (v > max || Float.isNaN(v)) {
-                                max = v;
-                            }
-                        }
-                    }
-                }
-                out[(p * oh + oy) * ow + ox] = max;
-            }
-        }
-    }
-
-    /** Routes each output gradient of plane {@code p} to the first maximum of its window (the last NaN if any, as PyTorch). */
-    protected static void maxPoolBackwardPlane(PoolGeometry g, float[] x, float[] gy, float[] gx, int p) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int in = p * g.inH() * g.inW();
-        java.util.Arrays.fill(gx, in, in + g.inH() * g.inW(), 0f);
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                float max = Float.NEGATIVE_INFINITY;
-                int at = -1;
-                for (int ky = 0; ky < g.kernelH(); ky++) {
-                    int iy = oy * g.strideH() - g.padH() + ky;
-                    for (int kx = 0; kx < g.kernelW(); kx++) {
-                        int ix = ox * g.strideW() - g.padW() + kx;
-                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
-                            float v = x[in + iy * g.inW() + ix];
-                            if (at < 0 || v > max || Float.isNaN(v)) {
-                                max = v;
-                                at = in + iy * g.inW() + ix;
-                            }
-                        }
-                    }
-                }
-                if (at >= 0) {
-                    gx[at] += gy[(p * oh + oy) * ow + ox];
-                }
-            }
-        }
-    }
-
-    /** Average pooling of plane {@code p}, padding included in the divisor. */
-    protected static void avgPoolPlane(PoolGeometry g, float[] x, float[] out, int p) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int in = p * g.inH() * g.inW();
-        float inv = 1f / (g.kernelH() * g.kernelW());
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                float sum = 0f;
-                for (int ky = 0; ky < g.kernelH(); ky++) {
-                    int iy = oy * g.strideH() - g.padH() + ky;
-                    for (int kx = 0; kx < g.kernelW(); kx++) {
-                        int ix = ox * g.strideW() - g.padW() + kx;
-                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
-                            sum += x[in + iy * g.inW() + ix];
-                        }
-                    }
-                }
-                out[(p * oh + oy) * ow + ox] = sum * inv;
-            }
-        }
-    }
-
-    /** Spreads each output gradient of plane {@code p} evenly over its window. */
-    protected static void avgPoolBackwardPlane(PoolGeometry g, float[] gy, float[] gx, int p) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int in = p * g.inH() * g.inW();
-        float inv = 1f / (g.kernelH() * g.kernelW());
-        java.util.Arrays.fill(gx, in, in + g.inH() * g.inW(), 0f);
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                float d = gy[(p * oh + oy) * ow + ox] * inv;
-                for (int ky = 0; ky < g.kernelH(); ky++) {
-                    int iy = oy * g.strideH() - g.padH() + ky;
-                    for (int kx = 0; kx < g.kernelW(); kx++) {
-                        int ix = ox * g.strideW() - g.padW() + kx;
-                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
-                            gx[in + iy * g.inW() + ix] += d;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Adaptive average pooling of plane {@code p} ({@code backward} false: src is [inH, inW], dst
-     * [outH, outW]) or its adjoint ({@code backward} true: src is the output gradient, dst the input
-     * gradient, overwritten).
-     */
-    protected static void adaptivePlane(int inH, int inW, int outH, int outW, float[] src, float[] dst, int p,
-                                        boolean backward) {
-        int in = p * inH * inW;
-        int out = p * outH * outW;
-        if (backward) {
-            java.util.Arrays.fill(dst, in, in + inH * inW, 0f);
-        }
-        for (int oy = 0; oy < outH; oy++) {
-            int y0 = oy * inH / outH;
-            int y1 = ((oy + 1) * inH + outH - 1) / outH;
-            for (int ox = 0; ox < outW; ox++) {
-                int x0 = ox * inW / outW;
-                int x1 = ((ox + 1) * inW + outW - 1) / outW;
-                float inv = 1f / ((y1 - y0) * (x1 - x0));
-                if (backward) {
-                    float d = src[out + oy * outW + ox] * inv;
-                    for (int y = y0; y < y1; y++) {
-                        for (int x = x0; x < x1; x++) {
-                            dst[in + y * inW + x] += d;
-                        }
-                    }
-                } else {
-                    float sum = 0f;
-                    for (int y = y0; y < y1; y++) {
-                        for (int x = x0; x < x1; x++) {
-                            sum += src[in + y * inW + x];
-                        }
-                    }
-                    dst[out + oy * outW + ox] = sum * inv;
-                }
-            }
+            PoolingPlanes.adaptivePlane(inH, inW, outH, outW, gradOut.array(), gradX.array(), p, true);
         }
     }
 
@@ -629,7 +490,7 @@ public class ScalarBackend implements Backend {
     }
 
     /** Number of elements of a shape. */
-    protected static int numel(int[] shape) {
+    private static int numel(int[] shape) {
         int n = 1;
         for (int d : shape) {
             n *= d;
@@ -638,7 +499,7 @@ public class ScalarBackend implements Backend {
     }
 
     /** The offset of a multi-index under the given strides. */
-    protected static int dot(int[] idx, int[] strides) {
+    private static int dot(int[] idx, int[] strides) {
         int off = 0;
         for (int i = 0; i < idx.length; i++) {
             off += idx[i] * strides[i];
@@ -647,7 +508,7 @@ public class ScalarBackend implements Backend {
     }
 
     /** Advances a row-major multi-index by one element. */
-    protected static void increment(int[] idx, int[] shape) {
+    private static void increment(int[] idx, int[] shape) {
         for (int d = idx.length - 1; d >= 0; d--) {
             if (++idx[d] < shape[d]) {
                 return;

@@ -242,7 +242,7 @@ final class ChannelConvolution {
             int ox = q % ow;
             at[q] = i * imageStride + oy * g.strideH() * wp + ox * g.strideW();
         }
-        dev.panagrad.engine.Parallel.Range body = (c0, c1) -> {
+        dev.panagrad.engine.backend.Parallel.Range body = (c0, c1) -> {
             float[][] buf = WEIGHT_BUFFERS.get();
             float[] tile = buffer(buf, 2, T * CO);
             for (int chunk = c0; chunk < c1; chunk++) {
@@ -308,7 +308,7 @@ final class ChannelConvolution {
             }
         };
         if (chunks > 1) {
-            dev.panagrad.engine.Parallel.forEach(chunks, body);
+            dev.panagrad.engine.backend.Parallel.forEach(chunks, body);
         } else {
             body.run(0, 1);
         }

@@ -337,7 +337,7 @@ final class DirectConvolution {
         int perBlock = Math.max(1, WEIGHT_BLOCK_FLOATS / Math.max(1, cg * plan.plane));
         float[] partialW = new float[chunks * weights];
         float[] partialB = gb == null ? null : new float[chunks * g.outChannels()];
-        dev.panagrad.engine.Parallel.Range body = (c0, c1) -> {
+        dev.panagrad.engine.backend.Parallel.Range body = (c0, c1) -> {
             for (int chunk = c0; chunk < c1; chunk++) {
                 int from = (int) ((long) g.batch() * chunk / chunks);
                 int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
@@ -359,7 +359,7 @@ final class DirectConvolution {
             }
         };
         if (chunks > 1) {
-            dev.panagrad.engine.Parallel.forEach(chunks, body);
+            dev.panagrad.engine.backend.Parallel.forEach(chunks, body);
         } else {
             body.run(0, chunks);
         }

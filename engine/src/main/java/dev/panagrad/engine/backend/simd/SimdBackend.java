@@ -1,21 +1,22 @@
 package dev.panagrad.engine.backend.simd;
 
-import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.backend.Parallel;
+import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.backend.BinaryOp;
 import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.backend.PoolGeometry;
+import dev.panagrad.engine.backend.PoolingPlanes;
 import dev.panagrad.engine.backend.ReduceOp;
 import dev.panagrad.engine.backend.SgdRule;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.UnaryOp;
-import dev.panagrad.engine.backend.scalar.ScalarBackend;
 
 /**
  * The default CPU backend: kernels written with the JDK Vector API at the machine's widest float
- * species, run on the shared thread pool. Kernels that are rarely on a hot path (gather, scatter,
- * index select, where) keep the reference loops of {@link ScalarBackend}, which this class extends.
+ * species, run on the shared thread pool. Every kernel is its own; {@code ScalarBackend} is the oracle
+ * they are tested against, not a fallback.
  */
-public final class SimdBackend extends ScalarBackend {
+public final class SimdBackend implements Backend {
 
     @Override
     public String name() {
@@ -101,6 +102,12 @@ public final class SimdBackend extends ScalarBackend {
     }
 
     @Override
+    public void select(int[] shape, Storage cond, int[] condStrides, Storage a, int[] aStrides,
+                       Storage b, int[] bStrides, Storage out) {
+        SimdIndexing.select(shape, cond.array(), condStrides, a.array(), aStrides, b.array(), bStrides, out.array());
+    }
+
+    @Override
     public void reduce(ReduceOp op, Storage x, int outer, int size, int inner, Storage out) {
         SimdReductions.reduce(op, x.array(), outer, size, inner, out.array());
     }
@@ -127,7 +134,7 @@ public final class SimdBackend extends ScalarBackend {
                 }
             });
         } else {
-            super.gemmBatched(batch, transA, transB, m, n, k, alpha, a, aOffset, aStride, lda,
+            Backend.super.gemmBatched(batch, transA, transB, m, n, k, alpha, a, aOffset, aStride, lda,
                     b, bOffset, bStride, ldb, beta, c, cOffset, cStride, ldc);
         }
     }
@@ -137,7 +144,7 @@ public final class SimdBackend extends ScalarBackend {
         if (inner == 1) {
             SimdSoftmax.forward(x.array(), y.array(), outer, size, log);
         } else {
-            super.softmax(x, y, outer, size, inner, log);
+            SimdSoftmax.forwardStrided(x.array(), y.array(), outer, size, inner, log);
         }
     }
 
@@ -146,8 +153,28 @@ public final class SimdBackend extends ScalarBackend {
         if (inner == 1) {
             SimdSoftmax.backward(y.array(), gy.array(), gx.array(), outer, size, log);
         } else {
-            super.softmaxBackward(y, gy, gx, outer, size, inner, log);
+            SimdSoftmax.backwardStrided(y.array(), gy.array(), gx.array(), outer, size, inner, log);
         }
+    }
+
+    @Override
+    public void indexSelect(Storage x, int outer, int size, int inner, int[] index, Storage out) {
+        SimdIndexing.indexSelect(x.array(), outer, size, inner, index, out.array());
+    }
+
+    @Override
+    public void indexAdd(Storage g, int outer, int size, int inner, int[] index, Storage gx) {
+        SimdIndexing.indexAdd(g.array(), outer, size, inner, index, gx.array());
+    }
+
+    @Override
+    public void gather(int[] indexShape, int dim, int[] index, Storage x, int[] xStrides, Storage out) {
+        SimdIndexing.gather(indexShape, dim, index, x.array(), xStrides, out.array());
+    }
+
+    @Override
+    public void scatterAdd(int[] indexShape, int dim, int[] index, Storage g, Storage gx, int[] gxStrides) {
+        SimdIndexing.scatterAdd(indexShape, dim, index, g.array(), gx.array(), gxStrides);
     }
 
     @Override
@@ -170,33 +197,33 @@ public final class SimdBackend extends ScalarBackend {
 
     @Override
     public void maxPool2d(PoolGeometry g, Storage x, Storage out) {
-        forPlanes(g.planes(), g.inH() * g.inW(), p -> maxPoolPlane(g, x.array(), out.array(), p));
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> PoolingPlanes.maxPoolPlane(g, x.array(), out.array(), p));
     }
 
     @Override
     public void maxPool2dBackward(PoolGeometry g, Storage x, Storage gradOut, Storage gradX) {
-        forPlanes(g.planes(), g.inH() * g.inW(), p -> maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p));
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> PoolingPlanes.maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p));
     }
 
     @Override
     public void avgPool2d(PoolGeometry g, Storage x, Storage out) {
-        forPlanes(g.planes(), g.inH() * g.inW(), p -> avgPoolPlane(g, x.array(), out.array(), p));
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> PoolingPlanes.avgPoolPlane(g, x.array(), out.array(), p));
     }
 
     @Override
     public void avgPool2dBackward(PoolGeometry g, Storage gradOut, Storage gradX) {
-        forPlanes(g.planes(), g.inH() * g.inW(), p -> avgPoolBackwardPlane(g, gradOut.array(), gradX.array(), p));
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> PoolingPlanes.avgPoolBackwardPlane(g, gradOut.array(), gradX.array(), p));
     }
 
     @Override
     public void adaptiveAvgPool2d(int planes, int inH, int inW, int outH, int outW, Storage x, Storage out) {
-        forPlanes(planes, inH * inW, p -> adaptivePlane(inH, inW, outH, outW, x.array(), out.array(), p, false));
+        forPlanes(planes, inH * inW, p -> PoolingPlanes.adaptivePlane(inH, inW, outH, outW, x.array(), out.array(), p, false));
     }
 
     @Override
     public void adaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, Storage gradOut,
                                           Storage gradX) {
-        forPlanes(planes, inH * inW, p -> adaptivePlane(inH, inW, outH, outW, gradOut.array(), gradX.array(), p, true));
+        forPlanes(planes, inH * inW, p -> PoolingPlanes.adaptivePlane(inH, inW, outH, outW, gradOut.array(), gradX.array(), p, true));
     }
 
     private static void forPlanes(int planes, int planeSize, java.util.function.IntConsumer body) {

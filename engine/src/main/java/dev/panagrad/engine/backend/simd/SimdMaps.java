@@ -1,6 +1,6 @@
 package dev.panagrad.engine.backend.simd;
 
-import dev.panagrad.engine.Parallel;
+import dev.panagrad.engine.backend.Parallel;
 import dev.panagrad.engine.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;

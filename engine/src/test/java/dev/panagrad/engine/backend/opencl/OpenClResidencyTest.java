@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
+import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;

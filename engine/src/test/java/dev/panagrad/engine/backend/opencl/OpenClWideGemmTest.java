@@ -1,6 +1,6 @@
 package dev.panagrad.engine.backend.opencl;
 
-import dev.panagrad.engine.backend.KernelContract;
+import dev.panagrad.engine.backend.contract.KernelContract;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;

@@ -1,5 +1,7 @@
-package dev.panagrad.engine.backend;
+package dev.panagrad.engine;
 
+import dev.panagrad.engine.backend.Backend;
+import dev.panagrad.engine.backend.opencl.OpenClBackend;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
 import dev.panagrad.engine.backend.simd.SimdBackend;
 import java.util.Map;
@@ -18,7 +20,7 @@ public final class Backends {
     static {
         FACTORIES.put("simd", SimdBackend::new);
         FACTORIES.put("scalar", ScalarBackend::new);
-        FACTORIES.put("opencl", dev.panagrad.engine.backend.opencl.OpenClBackend::shared);
+        FACTORIES.put("opencl", OpenClBackend::shared);
     }
 
     private Backends() {
@@ -30,7 +32,7 @@ public final class Backends {
         if (b == null) {
             synchronized (Backends.class) {
                 if (current == null) {
-                    current = dev.panagrad.engine.profile.OpProfiler.profiledIfRequested(
+                    current = OpProfiler.profiledIfRequested(
                             create(System.getProperty("panagrad.backend", "simd")));
                 }
                 b = current;
@@ -41,7 +43,7 @@ public final class Backends {
 
     /** Makes the named backend current and returns it. */
     public static Backend use(String name) {
-        Backend b = dev.panagrad.engine.profile.OpProfiler.profiledIfRequested(create(name));
+        Backend b = OpProfiler.profiledIfRequested(create(name));
         current = b;
         return b;
     }

@@ -1,8 +1,10 @@
-package dev.panagrad.engine;
+package dev.panagrad.engine.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.panagrad.engine.Rng;
+import dev.panagrad.engine.Tensor;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

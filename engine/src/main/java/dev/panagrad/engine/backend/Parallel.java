@@ -1,4 +1,4 @@
-package dev.panagrad.engine;
+package dev.panagrad.engine.backend;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,11 +1,9 @@
-package dev.panagrad.engine.profile;
+package dev.panagrad.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.panagrad.engine.Rng;
-import dev.panagrad.engine.Tensor;
-import dev.panagrad.engine.backend.Backends;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
+import dev.panagrad.engine.profile.KernelTimes;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -17,14 +15,14 @@ class OpProfilerTest {
         Rng rng = new Rng(1);
         Tensor a = Tensor.randn(rng, 8, 5).requiresGrad(true);
         Tensor b = Tensor.randn(rng, 5, 3);
-        Map<String, OpProfiler.Row> rows;
+        Map<String, KernelTimes.Row> rows;
         try (var s = Backends.scoped(new ScalarBackend()); OpProfiler p = OpProfiler.start()) {
             a.matmul(b).relu().sum().backward();
-            rows = p.rows().stream().collect(Collectors.toMap(OpProfiler.Row::op, r -> r));
+            rows = p.rows().stream().collect(Collectors.toMap(KernelTimes.Row::op, r -> r));
         }
         // forward: one 8x5x3 product; backward: dA = dY B^T, one more 8x3x5 product (matmul runs as a
         // batched GEMM of one)
-        OpProfiler.Row gemm = rows.get("gemmBatched");
+        KernelTimes.Row gemm = rows.get("gemmBatched");
         assertThat(gemm.calls()).isEqualTo(2);
         assertThat(gemm.flops()).isEqualTo(2 * (2.0 * 8 * 5 * 3));
         assertThat(rows.get("unary RELU").calls()).isEqualTo(1);

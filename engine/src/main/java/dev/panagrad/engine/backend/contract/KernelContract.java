@@ -1,7 +1,14 @@
-package dev.panagrad.engine.backend;
+package dev.panagrad.engine.backend.contract;
 
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Shape;
+import dev.panagrad.engine.backend.Backend;
+import dev.panagrad.engine.backend.BinaryOp;
+import dev.panagrad.engine.backend.ConvGeometry;
+import dev.panagrad.engine.backend.PoolGeometry;
+import dev.panagrad.engine.backend.ReduceOp;
+import dev.panagrad.engine.backend.Storage;
+import dev.panagrad.engine.backend.UnaryOp;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -79,7 +86,20 @@ public final class KernelContract {
         }
         cases.add(new Case("strided copies match the oracle", this::stridedCopies));
         cases.add(new Case("fill and copy write exactly their ranges", this::fillAndCopy));
-        cases.add(new Case("indexing kernels match the oracle", this::indexing));
+        for (int[] s : INDEX_SHAPES) {
+            cases.add(new Case("index select and index add on " + Arrays.toString(s) + " match the oracle",
+                    () -> indexSelectAdd(s[0], s[1], s[2], s[3])));
+        }
+        for (int[] s : GATHER_SHAPES) {
+            for (int dim = 0; dim < 3; dim++) {
+                for (boolean transposed : new boolean[] {false, true}) {
+                    int d = dim;
+                    cases.add(new Case("gather and scatter add along dim " + dim + " of " + Arrays.toString(s)
+                            + (transposed ? ", x transposed," : "") + " match the oracle",
+                            () -> gatherScatter(s, d, transposed)));
+                }
+            }
+        }
         for (ConvGeometry g : CONVOLUTIONS) {
             cases.add(new Case("convolution " + g + " and its gradients match the direct loops", () -> convolution(g)));
         }
@@ -352,7 +372,8 @@ public final class KernelContract {
 
     // ---- softmax, copies, indexing -------------------------------------------------------------------
 
-    private static final int[][] SOFTMAX_SHAPES = {{1, 1, 1}, {3, 17, 1}, {64, 100, 1}, {2, 1001, 1}, {3, 5, 7}, {2, 33, 4}};
+    private static final int[][] SOFTMAX_SHAPES = {{1, 1, 1}, {3, 17, 1}, {64, 100, 1}, {2, 1001, 1}, {3, 5, 7}, {2, 33, 4}, {3, 10, 33},
+        {40, 9, 70}};
 
     private void softmax(int outer, int size, int inner) {
         int total = outer * size * inner;
@@ -417,27 +438,56 @@ public final class KernelContract {
         }
     }
 
-    private void indexing() {
-        float[] x = normal(3 * 7 * 5);
-        int[] index = {6, 0, 6, 2};
-        int[] gatherIndex = new int[3 * 4 * 5];
-        for (int i = 0; i < gatherIndex.length; i++) {
-            gatherIndex[i] = rng.nextInt(7);
+    /** {outer, size, inner, index length}: vector rows with tails, single floats, enough rows to run in parallel. */
+    private static final int[][] INDEX_SHAPES = {{3, 7, 5, 4}, {2, 9, 33, 12}, {1, 5, 1, 7}, {64, 10, 70, 5}, {2, 3, 17, 0}};
+    /** Index shapes for gather; the gathered-from tensor is 7 long along the chosen dim. */
+    private static final int[][] GATHER_SHAPES = {{3, 4, 5}, {2, 5, 37}, {64, 9, 40}};
+
+    private void indexSelectAdd(int outer, int size, int inner, int count) {
+        float[] x = normal(outer * size * inner);
+        int[] index = new int[count];
+        for (int j = 0; j < count; j++) {
+            index[j] = j == 1 ? index[0] : rng.nextInt(size); // one repeat, so index add must accumulate
         }
         float[][] results = new float[2][];
         Backend[] backends = {tested, scalar};
         for (int k = 0; k < 2; k++) {
-            Storage sel = new Storage(3 * 4 * 5);
-            backends[k].indexSelect(Storage.wrap(x), 3, 7, 5, index, sel);
-            Storage back = new Storage(3 * 7 * 5);
-            backends[k].indexAdd(sel, 3, 7, 5, index, back);
-            Storage gathered = new Storage(3 * 4 * 5);
-            backends[k].gather(new int[] {3, 4, 5}, 1, gatherIndex, Storage.wrap(x), new int[] {35, 5, 1}, gathered);
-            Storage scattered = new Storage(3 * 7 * 5);
-            backends[k].scatterAdd(new int[] {3, 4, 5}, 1, gatherIndex, gathered, scattered, new int[] {35, 5, 1});
-            results[k] = concat(sel.array(), back.array(), gathered.array(), scattered.array());
+            Storage sel = new Storage(outer * count * inner);
+            backends[k].indexSelect(Storage.wrap(x), outer, size, inner, index, sel);
+            Storage back = Storage.wrap(x.clone());
+            backends[k].indexAdd(sel, outer, size, inner, index, back);
+            results[k] = concat(sel.array(), back.array());
         }
-        assertClose("indexing", results[0], results[1], 0);
+        assertClose("index select and add " + outer + "x" + size + "x" + inner, results[0], results[1], 0);
+    }
+
+    /**
+     * Gather from x along {@code dim}, and scatter the result back. With {@code transposed}, x is a
+     * transposed view (its last two strides swapped), so no dimension of it is contiguous.
+     */
+    private void gatherScatter(int[] indexShape, int dim, boolean transposed) {
+        int[] xShape = indexShape.clone();
+        xShape[dim] = 7;
+        int n = numel(xShape);
+        float[] x = normal(n);
+        int[] xStrides = strides(xShape, xShape);
+        if (transposed) {
+            xStrides = new int[] {xShape[1] * xShape[2], 1, xShape[1]};
+        }
+        int[] index = new int[numel(indexShape)];
+        for (int i = 0; i < index.length; i++) {
+            index[i] = rng.nextInt(7);
+        }
+        float[][] results = new float[2][];
+        Backend[] backends = {tested, scalar};
+        for (int k = 0; k < 2; k++) {
+            Storage gathered = new Storage(index.length);
+            backends[k].gather(indexShape, dim, index, Storage.wrap(x), xStrides, gathered);
+            Storage scattered = new Storage(n);
+            backends[k].scatterAdd(indexShape, dim, index, gathered, scattered, xStrides);
+            results[k] = concat(gathered.array(), scattered.array());
+        }
+        assertClose("gather and scatter add along " + dim, results[0], results[1], 0);
     }
 
     // ---- convolution, pooling, batch norm ------------------------------------------------------------

@@ -1,7 +1,5 @@
 package dev.panagrad.engine.profile;
 
-import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.Backends;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,29 +8,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Where the time goes: while a profiler is active, every kernel call on the current backend is timed
- * and counted by kernel (binary ops by operator, convolutions by pass and kernel size), with the
- * floating-point operations of GEMMs and convolutions. The rest of the wall time, "outside kernels", is
- * autodiff bookkeeping, allocation and the caller's own work.
- *
- * <pre>{@code
- * try (OpProfiler p = OpProfiler.start()) {
- *     step();                         // warm-up steps first, then p.reset() to measure a steady one
- *     System.out.println(p.table());
- * }
- * }</pre>
- *
- * {@code -Dpanagrad.profile=true} profiles a whole program instead and prints the table at exit.
- * Times come from {@link System#nanoTime()}; {@link #timerResolutionNanos()} says how fine it is.
- * Profile one thread at a time.
+ * What a {@link ProfilingBackend} recorded: per kernel (binary ops by operator, convolutions by pass and
+ * shape), the calls, the time and the floating-point operations, against the wall time since the start.
  */
-public final class OpProfiler implements AutoCloseable {
+public final class KernelTimes {
     private static final long RESOLUTION = measureResolution();
-    private static OpProfiler atExit;
 
     private final Map<String, Stat> stats = new HashMap<>();
-    private final Backend previous;
-    private long startNanos;
+    private long startNanos = System.nanoTime();
 
     private static final class Stat {
         long calls;
@@ -48,38 +31,8 @@ public final class OpProfiler implements AutoCloseable {
         }
     }
 
-    private OpProfiler(Backend previous) {
-        this.previous = previous;
-        this.startNanos = System.nanoTime();
-    }
-
-    /** Starts profiling the current backend; {@link #close()} puts it back. */
-    public static OpProfiler start() {
-        Backend current = Backends.current();
-        OpProfiler p = new OpProfiler(current);
-        Backends.use(new ProfilingBackend(current, p));
-        return p;
-    }
-
-    /**
-     * {@code backend} itself, or, when {@code -Dpanagrad.profile=true}, that backend profiled for the rest
-     * of the run with the table printed to standard error at exit.
-     */
-    public static Backend profiledIfRequested(Backend backend) {
-        if (!Boolean.getBoolean("panagrad.profile") || backend instanceof ProfilingBackend) {
-            return backend;
-        }
-        synchronized (OpProfiler.class) {
-            if (atExit == null) {
-                OpProfiler p = new OpProfiler(backend);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print(p.table())));
-                atExit = p;
-            }
-            return new ProfilingBackend(backend, atExit);
-        }
-    }
-
-    synchronized void record(String op, long nanos, double flops) {
+    /** Adds one call of {@code op} that took {@code nanos} and did {@code flops} operations. */
+    public synchronized void record(String op, long nanos, double flops) {
         Stat s = stats.computeIfAbsent(op, k -> new Stat());
         s.calls++;
         s.nanos += nanos;
@@ -131,12 +84,6 @@ public final class OpProfiler implements AutoCloseable {
         sb.append(String.format(Locale.ROOT, "| outside kernels (autodiff, allocation, caller) | | %.2f | %.1f | | |%n",
                 outside / 1e6, 100.0 * outside / wall));
         return sb.toString();
-    }
-
-    /** Stops profiling: the backend that was current at {@link #start()} is current again. */
-    @Override
-    public void close() {
-        Backends.use(previous);
     }
 
     private static long measureResolution() {
