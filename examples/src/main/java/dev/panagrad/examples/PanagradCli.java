@@ -3,10 +3,10 @@ package dev.panagrad.examples;
 import dev.panagrad.cckd.train.Evaluation;
 import dev.panagrad.cckd.train.EmbeddingHead;
 import dev.panagrad.cckd.train.Method;
-import dev.panagrad.engine.backend.Parallel;
-import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Backends;
+import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.backend.Parallel;
 import dev.panagrad.nn.io.Checkpoint;
 import dev.panagrad.nn.io.CheckpointFormatException;
 import dev.panagrad.nn.io.SafeTensors;
@@ -22,6 +22,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * The command-line entry point. Without a subcommand it runs the default job: a small CIFAR-100
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
         description = "Knowledge distillation with Correlation Congruence (CCKD), in pure Java.%n"
                 + "Without a command: train a teacher, distil a student with ce, kd and cckd, and compare.",
         subcommands = {PanagradCli.Compare.class, PanagradCli.TrainTeacher.class, PanagradCli.Distill.class,
-            PanagradCli.Eval.class, PanagradCli.Export.class, CommandLine.HelpCommand.class})
+            PanagradCli.Eval.class, PanagradCli.Export.class, PanagradCli.Learn.class, CommandLine.HelpCommand.class})
 public final class PanagradCli implements Callable<Integer> {
     /** The help text of --model: the zoo of {@code ResNets.names()}. */
     static final String MODEL_NAMES = "model name: resnet8, resnet14, resnet20, resnet32, resnet44, resnet56, resnet110, "
@@ -311,6 +312,29 @@ public final class PanagradCli implements Callable<Integer> {
             Evaluation e = Evaluation.of(net, data.split().test(), Experiment.normalization(data), 256);
             out.printf("%s on %d %s test images: top-1 %.2f%%, top-5 %.2f%%%n", model, e.images(), data.name(), 100 * e.top1(),
                     100 * e.top5());
+            return 0;
+        }
+    }
+
+    /** The small programs of the walkthrough (docs/walkthrough.md), each one step of learning the engine. */
+    @Command(name = "learn", mixinStandardHelpOptions = true,
+            description = "Run one of the walkthrough's programs (docs/walkthrough.md): scalar (autodiff on single "
+                    + "numbers in one page), mlp (a two-layer perceptron from tensors and autodiff) or custom-op (an op "
+                    + "with its own backward, checked by finite differences).")
+    static final class Learn implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "PROGRAM", description = "scalar, mlp or custom-op")
+        String program;
+
+        @Override
+        public Integer call() {
+            PrintStream out = System.out;
+            switch (program) {
+                case "scalar" -> dev.panagrad.examples.learn.ScalarAutodiff.run(out);
+                case "mlp" -> dev.panagrad.examples.learn.MlpFromScratch.run(out);
+                case "custom-op" -> dev.panagrad.examples.learn.CustomOp.run(out);
+                default -> throw new IllegalArgumentException("learn: unknown program '" + program
+                        + "'; known: scalar, mlp, custom-op");
+            }
             return 0;
         }
     }

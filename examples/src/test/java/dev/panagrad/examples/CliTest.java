@@ -33,6 +33,15 @@ class CliTest {
     }
 
     @Test
+    void learnRunsTheNamedProgramAndNamesTheKnownOnes() {
+        assertThat(run("--help")[1]).contains("learn");
+        String[] unknown = run("learn", "gan");
+        assertThat(unknown[0]).isEqualTo("1");
+        assertThat(unknown[2]).contains("learn: unknown program 'gan'; known: scalar, mlp, custom-op");
+        assertThat(run("learn", "custom-op")[0]).isEqualTo("0");
+    }
+
+    @Test
     void theModelHelpListsExactlyTheZoo() {
         assertThat(PanagradCli.MODEL_NAMES).isEqualTo("model name: " + String.join(", ", dev.panagrad.nn.models.ResNets.names()));
     }
