@@ -1,9 +1,9 @@
 package dev.panagrad.engine.backend;
 
-import dev.panagrad.engine.backend.contract.KernelContract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.panagrad.engine.backend.contract.KernelContract;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -51,7 +51,7 @@ public final class MlpFromScratch {
         float last = Float.NaN;
         for (int step = 0; step < 300; step++) {
             // 3. Forward: every op records itself in the graph as it runs.
-            Tensor logits = x.matmul(w1).add(b1).tanh().matmul(w2).add(b2);
+            Tensor logits = logits(x, w1, b1, w2, b2);
             // Cross-entropy: minus the mean log-probability of each point's own class.
             Tensor loss = logits.logSoftmax(1).gather(1, y).mean().neg();
             // 4. Backward: the chain rule, op by op in reverse, into each parameter's grad.
@@ -75,7 +75,7 @@ public final class MlpFromScratch {
         // 6. Evaluate: a point is class 1 where its second logit is the larger.
         int correct = 0;
         try (var noGraph = Grad.disabled()) {
-            Tensor logits = x.matmul(w1).add(b1).tanh().matmul(w2).add(b2);
+            Tensor logits = logits(x, w1, b1, w2, b2);
             Tensor predicted = logits.narrow(1, 1, 1).gt(logits.narrow(1, 0, 1));
             for (int i = 0; i < n; i++) {
                 correct += (int) predicted.get(i, 0) == labels[i] ? 1 : 0;
@@ -84,5 +84,10 @@ public final class MlpFromScratch {
         double accuracy = (double) correct / n;
         out.printf("accuracy %.1f%% (%d of %d points)%n", 100 * accuracy, correct, n);
         return new Result(first, last, accuracy);
+    }
+
+    /** The network: one score per class and point, tanh(x w1 + b1) w2 + b2. */
+    private static Tensor logits(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2) {
+        return x.matmul(w1).add(b1).tanh().matmul(w2).add(b2);
     }
 }

@@ -1,6 +1,7 @@
 package dev.panagrad.examples.learn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
 import dev.panagrad.engine.GradCheck;
 import dev.panagrad.engine.Tensor;
@@ -17,8 +18,8 @@ class LearnProgramsTest {
         double[][] r = ScalarAutodiff.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         // By hand: y = tanh(s), s = 0.5 * 2 + 0.7 * -1 + 0.1 = 0.4; dy/dw1 = (1 - tanh^2 s) x1, dy/dw2 = ... x2, dy/db = ...
         double slope = 1 - Math.pow(Math.tanh(0.4), 2);
-        assertThat(r[0]).containsExactly(new double[] {slope * 2.0, slope * -1.0, slope}, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(r[1]).containsExactly(r[0], org.assertj.core.data.Offset.offset(1e-8));
+        assertThat(r[0]).containsExactly(new double[] {slope * 2.0, slope * -1.0, slope}, offset(1e-12));
+        assertThat(r[1]).containsExactly(r[0], offset(1e-8));
     }
 
     @Test
@@ -45,8 +46,8 @@ class LearnProgramsTest {
         // log(1 + e^30) = 30 + log(1 + e^-30): no overflow. At -30 the true value, e^-30 = 9e-14, is lost
         // in 1 + e^-30 (float's step near 1 is 1.2e-7): absolute error, not relative, is what the form keeps.
         float[] v = CustomOp.softplus(Tensor.of(new float[] {-30f, 0f, 30f}, 3)).toArray();
-        assertThat(v[0]).isCloseTo((float) Math.exp(-30), org.assertj.core.data.Offset.offset(1.2e-7f));
-        assertThat(v[1]).isCloseTo((float) Math.log(2), org.assertj.core.data.Offset.offset(1e-7f));
+        assertThat(v[0]).isCloseTo((float) Math.exp(-30), offset(1.2e-7f));
+        assertThat(v[1]).isCloseTo((float) Math.log(2), offset(1e-7f));
         assertThat(v[2]).isEqualTo(30f);
     }
 }

@@ -91,30 +91,20 @@ final class SimdIndexing {
      * the row is one vector gather per {@code L} elements.
      */
     static void gather(int[] indexShape, int dim, int[] index, float[] x, int[] xStrides, float[] out) {
-        int rank = indexShape.length;
-        int len = rank == 0 ? 1 : indexShape[rank - 1];
-        int rows = index.length / Math.max(1, len);
-        int last = rank - 1;
-        int lastStride = rank == 0 ? 0 : xStrides[last];
-        int dimStride = rank == 0 ? 0 : xStrides[dim];
-        Parallel.forRange(rows, Math.max(1, SimdMaps.GRAIN / Math.max(1, len)), (r0, r1) -> {
+        IndexRows rows = IndexRows.of(indexShape, dim, xStrides);
+        boolean vectorGather = rows.along == 0 && rows.across == 1;
+        Parallel.forRange(rows.count, Math.max(1, SimdMaps.GRAIN / Math.max(1, rows.length)), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int base = rowBase(indexShape, dim, xStrides, r);
-                int e0 = r * len;
-                if (dim == last) {
-                    int i = 0;
-                    if (dimStride == 1) {
-                        for (int end = S.loopBound(len); i < end; i += L) {
-                            FloatVector.fromArray(S, x, base, index, e0 + i).intoArray(out, e0 + i);
-                        }
+                int e0 = r * rows.length;
+                int i = 0;
+                if (vectorGather) {
+                    for (int end = S.loopBound(rows.length); i < end; i += L) {
+                        FloatVector.fromArray(S, x, base, index, e0 + i).intoArray(out, e0 + i);
                     }
-                    for (; i < len; i++) {
-                        out[e0 + i] = x[base + index[e0 + i] * dimStride];
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        out[e0 + i] = x[base + i * lastStride + index[e0 + i] * dimStride];
-                    }
+                }
+                for (; i < rows.length; i++) {
+                    out[e0 + i] = x[base + i * rows.along + index[e0 + i] * rows.across];
                 }
             }
         });
@@ -125,19 +115,32 @@ final class SimdIndexing {
      * Indices may repeat anywhere, so it runs on one thread in element order, like the reference.
      */
     static void scatterAdd(int[] indexShape, int dim, int[] index, float[] g, float[] gx, int[] gxStrides) {
-        int rank = indexShape.length;
-        int len = rank == 0 ? 1 : indexShape[rank - 1];
-        int rows = index.length / Math.max(1, len);
-        int last = rank - 1;
-        int lastStride = rank == 0 ? 0 : gxStrides[last];
-        int dimStride = rank == 0 ? 0 : gxStrides[dim];
-        for (int r = 0; r < rows; r++) {
+        IndexRows rows = IndexRows.of(indexShape, dim, gxStrides);
+        for (int r = 0; r < rows.count; r++) {
             int base = rowBase(indexShape, dim, gxStrides, r);
-            int e0 = r * len;
-            int step = dim == last ? 0 : lastStride;
-            for (int i = 0; i < len; i++) {
-                gx[base + i * step + index[e0 + i] * dimStride] += g[e0 + i];
+            int e0 = r * rows.length;
+            for (int i = 0; i < rows.length; i++) {
+                gx[base + i * rows.along + index[e0 + i] * rows.across] += g[e0 + i];
             }
+        }
+    }
+
+    /**
+     * The index tensor as rows along its last dimension: {@code count} rows of {@code length} elements.
+     * Element i of a row sits at {@code i * along + index * across} from the row's base: {@code along} is
+     * the last dimension's stride, or 0 when the last dimension is {@code dim}, whose offset comes from
+     * the index alone; {@code across} is the stride of {@code dim}.
+     */
+    private record IndexRows(int count, int length, int along, int across) {
+        static IndexRows of(int[] indexShape, int dim, int[] strides) {
+            int last = indexShape.length - 1;
+            int length = indexShape[last];
+            int elements = 1;
+            for (int d : indexShape) {
+                elements *= d;
+            }
+            return new IndexRows(length == 0 ? 0 : elements / length, length, dim == last ? 0 : strides[last],
+                    strides[dim]);
         }
     }
 
