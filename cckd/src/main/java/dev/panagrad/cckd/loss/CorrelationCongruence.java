@@ -4,6 +4,7 @@ import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.Backends;
+import dev.panagrad.engine.ops.LinearAlgebra;
 
 /**
  * The correlation-congruence loss of CCKD (Peng et al., ICCV 2019):
@@ -73,7 +74,7 @@ public final class CorrelationCongruence {
 
     /**
      * L = mean((g(S_s) - g(S_t))^2) for a polynomial g, with the hand-written backward described above.
-     * The n x n part is one pass: the kernel values, their difference, the loss and G's entries.
+     * The n x n part is one kernel that every backend provides, {@code Backend.polynomialDifference}.
      */
     private static Tensor polynomial(Tensor student, Tensor teacher, double[] coeffs, boolean normalise) {
         int n = student.size(0);
@@ -88,21 +89,13 @@ public final class CorrelationCongruence {
             Tensor xt = normalise ? teacher.normalize(1, EPS) : teacher;
             Tensor ss = gram(xs);
             Tensor st = gram(xt);
-            if (Backends.current().hostMemory()) {
-                float[] g = new float[n * n];
-                double sum = fusedPass(ss.storage().read(), st.storage().read(), coeffs, g);
-                out = Tensor.scalar((float) (sum / ((double) n * n)));
-                gMatrix = Tensor.of(g, n, n);
-            } else {
-                // On a device, the same pass from tensor ops keeps the n x n matrices off the host.
-                double[] slopeCoeffs = new double[Math.max(1, coeffs.length - 1)];
-                for (int p = 1; p < coeffs.length; p++) {
-                    slopeCoeffs[p - 1] = p * coeffs[p];
-                }
-                Tensor diff = horner(ss, coeffs).sub(horner(st, coeffs));
-                out = diff.mul(diff).mean();
-                gMatrix = diff.mul(horner(ss, slopeCoeffs));
-            }
+            // One pass over the n x n entries, on whichever backend runs: the squared differences of the
+            // kernel values, whose mean is the loss, and G's entries (C_s - C_t) g'(S_s), scaled in backward.
+            Tensor squared = Tensor.empty(ss.shape());
+            gMatrix = Tensor.empty(ss.shape());
+            Backends.current().polynomialDifference(floats(coeffs), ss.storage(), st.storage(), n * n,
+                    squared.storage(), gMatrix.storage());
+            out = squared.mean();
         }
         Tensor normsFinal = norms;
         return Autograd.op("correlationCongruence", student).saves(student).result(out, (up, needs) -> {
@@ -116,41 +109,17 @@ public final class CorrelationCongruence {
         });
     }
 
-    /**
-     * One pass over the n x n entries: accumulates (C_s - C_t)^2 and writes G's entries
-     * (C_s - C_t) g'(S_s), to be scaled by 2 / n^2 in backward. Returns the sum of squares.
-     */
-    private static double fusedPass(float[] ss, float[] st, double[] coeffs, float[] g) {
-        double sum = 0;
-        int degree = coeffs.length - 1;
-        for (int i = 0; i < g.length; i++) {
-            double a = ss[i];
-            double value = coeffs[degree];
-            double slope = degree * coeffs[degree];
-            for (int p = degree - 1; p >= 0; p--) {
-                value = value * a + coeffs[p];
-                if (p > 0) {
-                    slope = slope * a + p * coeffs[p];
-                }
-            }
-            double b = st[i];
-            double teacherValue = coeffs[degree];
-            for (int p = degree - 1; p >= 0; p--) {
-                teacherValue = teacherValue * b + coeffs[p];
-            }
-            double diff = value - teacherValue;
-            sum += diff * diff;
-            g[i] = (float) (diff * slope);
+    private static float[] floats(double[] c) {
+        float[] f = new float[c.length];
+        for (int i = 0; i < c.length; i++) {
+            f[i] = (float) c[i];
         }
-        return sum;
+        return f;
     }
 
-    /** X X^T, computed by GEMM with a transpose flag (no copy). */
+    /** X X^T, as {@code linear(X, X)}: GEMM reads the second X through its transpose flag, no copy. */
     private static Tensor gram(Tensor x) {
-        Tensor out = Tensor.zeros(x.size(0), x.size(0));
-        Backends.current().gemm(false, true, x.size(0), x.size(0), x.size(1), 1f,
-                x.storage(), 0, x.size(1), x.storage(), 0, x.size(1), 0f, out.storage(), 0, x.size(0));
-        return out;
+        return LinearAlgebra.linear(x, x, null);
     }
 
     /** sum_p c[p] s^p, element-wise, by Horner's rule. */

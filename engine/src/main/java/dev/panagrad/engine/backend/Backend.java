@@ -18,14 +18,6 @@ public interface Backend {
     /** One line for logs: the backend, its vector width or device, its thread count. */
     String describe();
 
-    /**
-     * Whether kernels work on the host arrays directly. A device backend returns false: host-side
-     * passes over tensor values then cost a copy each way, so callers should prefer tensor ops.
-     */
-    default boolean hostMemory() {
-        return true;
-    }
-
     // ---- memory -------------------------------------------------------------------------------
 
     /** {@code dst[offset, offset + count) = value}. */
@@ -73,6 +65,17 @@ public interface Backend {
      */
     void sgdStep(int count, Storage param, Storage grad, Storage momentumBuffer, boolean first, float lr,
                  float weightDecay, float momentum, float dampening, boolean nesterov);
+
+    /**
+     * The element-wise pass of a polynomial kernel compared on two arrays: for
+     * {@code g(s) = c[0] + c[1] s + ... + c[P] s^P} and {@code d = g(a[i]) - g(b[i])}, writes
+     * {@code squared[i] = d^2} and {@code weighted[i] = d g'(a[i])} for {@code i < count}. The
+     * correlation-congruence loss of CCKD needs exactly this over the student's and the teacher's Gram
+     * matrices: its value is the mean of {@code squared}, its gradient starts from {@code weighted}. The
+     * oracle is {@link PolynomialDifference}: Horner's rule with fused multiply-adds, in float.
+     */
+    void polynomialDifference(float[] coefficients, Storage a, Storage b, int count, Storage squared,
+                              Storage weighted);
 
     /**
      * {@code out[i] = cond[i] != 0 ? a[i] : b[i]} over {@code shape} with broadcast strides, as

@@ -44,7 +44,7 @@ public final class ProfilingBackend implements InvocationHandler {
             "conv2dBackwardWeight", a -> convFlops((ConvGeometry) a[0]));
 
     /** Methods that describe the backend instead of computing: passed through untimed. */
-    private static final Set<String> NOT_KERNELS = Set.of("name", "describe", "hostMemory");
+    private static final Set<String> NOT_KERNELS = Set.of("name", "describe");
 
     private final Backend delegate;
     private final KernelTimes times;

@@ -67,6 +67,7 @@ public final class KernelContract {
             cases.add(new Case("select on " + shapes + " matches the oracle", () -> select(dims[0], dims[1])));
         }
         cases.add(new Case("axpy matches the oracle", this::axpy));
+        cases.add(new Case("polynomial difference of degree 0 to 4 matches the oracle", this::polynomialDifference));
         cases.add(new Case("sgd step matches the oracle with and without momentum, first and later steps, Nesterov",
                 this::sgdStep));
         for (int[] s : REDUCE_SHAPES) {
@@ -228,6 +229,33 @@ public final class KernelContract {
             tested.axpy(n, 0.7f, Storage.wrap(x), ys);
             scalar.axpy(n, 0.7f, Storage.wrap(x), yr);
             assertClose("axpy n=" + n, ys.array(), yr.array(), 3e-7);
+        }
+    }
+
+    private void polynomialDifference() {
+        // degree 0, the bilinear kernel, the default Gaussian-Taylor kernel (P = 2, gamma = 0.4), and degree 4
+        float[][] polynomials = {{0.5f}, {0f, 1f}, {0.449329f, 0.359463f, 0.143785f}, {0.3f, -1.1f, 0.7f, 0.25f, -0.05f}};
+        for (int n : LENGTHS) {
+            float[] a = new float[n];
+            float[] b = new float[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = (float) (2 * rng.nextDouble() - 1);
+                b[i] = i % 5 == 0 ? a[i] : (float) (2 * rng.nextDouble() - 1); // some exact ties: d = 0
+            }
+            for (float[] c : polynomials) {
+                float[][] out = new float[4][];
+                Backend[] backends = {tested, scalar};
+                for (int k = 0; k < 2; k++) {
+                    Storage squared = Storage.wrap(new float[n]);
+                    Storage weighted = Storage.wrap(new float[n]);
+                    backends[k].polynomialDifference(c, Storage.wrap(a), Storage.wrap(b), n, squared, weighted);
+                    out[2 * k] = squared.array();
+                    out[2 * k + 1] = weighted.array();
+                }
+                String what = "polynomial difference n=" + n + " c=" + Arrays.toString(c);
+                assertClose(what + " squared", out[0], out[2], 1e-6);
+                assertClose(what + " weighted", out[1], out[3], 1e-6);
+            }
         }
     }
 

@@ -208,11 +208,6 @@ public final class OpenClBackend implements Backend {
         return description;
     }
 
-    @Override
-    public boolean hostMemory() {
-        return false;
-    }
-
     /** The device the kernels run on. */
     public OpenCLDevice device() {
         return device;
@@ -708,6 +703,28 @@ public final class OpenClBackend implements Backend {
         if (momentumBuffer != null) {
             momentumBuffer.markDeviceWritten();
         }
+    }
+
+    @Override
+    public synchronized void polynomialDifference(float[] coefficients, Storage a, Storage b, int count,
+                                                  Storage squared, Storage weighted) {
+        if (count == 0) {
+            return;
+        }
+        kernel.o0 = in(a);
+        kernel.o1 = in(b);
+        kernel.o2 = out(squared, count >= squared.size());
+        kernel.o3 = out(weighted, count >= weighted.size());
+        kernel.i0 = coefficients.length - 1;
+        kernel.stage = coefficients.clone();
+        kernel.put(kernel.stage);
+        try {
+            launchOp(OpenClKernel.POLYNOMIAL_DIFFERENCE, count);
+        } finally {
+            kernel.stage = new float[1];
+        }
+        squared.markDeviceWritten();
+        weighted.markDeviceWritten();
     }
 
     // ---- matrix product ------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ public final class OpenClKernel extends Kernel {
     static final int SPLIT_K_SUM = 36;
     static final int SGD_STEP = 37;
     static final int GEMM_WIDE = 38;
+    static final int POLYNOMIAL_DIFFERENCE = 39;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -99,6 +100,7 @@ public final class OpenClKernel extends Kernel {
             case SPLIT_K_SUM -> "split-k sum";
             case SGD_STEP -> "sgd step";
             case GEMM_WIDE -> "gemm 128 x 64";
+            case POLYNOMIAL_DIFFERENCE -> "polynomial difference";
             default -> "op " + code;
         };
     }
@@ -234,6 +236,8 @@ public final class OpenClKernel extends Kernel {
             }
         } else if (code == SGD_STEP) {
             sgdElement();
+        } else if (code == POLYNOMIAL_DIFFERENCE) {
+            polynomialDifferenceElement();
         } else if (code == REDUCE_ROWS) {
             reduceRow();
         } else if (code == REDUCE_GROUPS) {
@@ -502,6 +506,29 @@ public final class OpenClKernel extends Kernel {
                 d = i2 != 0 ? d + f2 * m : m;
             }
             mem[o0 + e] = p + -f0 * d;
+        }
+    }
+
+    /**
+     * Backend.polynomialDifference for element e: o0 a, o1 b, o2 squared, o3 weighted; the coefficients
+     * c[0] .. c[i0] in stage (i0 is the degree). Horner's rule for g(a), g'(a) and g(b) together.
+     */
+    private void polynomialDifferenceElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            float s = mem[o0 + e];
+            float t = mem[o1 + e];
+            float value = stage[i0];
+            float slope = 0f;
+            float teacher = stage[i0];
+            for (int p = i0 - 1; p >= 0; p--) {
+                slope = slope * s + value;
+                value = value * s + stage[p];
+                teacher = teacher * t + stage[p];
+            }
+            float d = value - teacher;
+            mem[o2 + e] = d * d;
+            mem[o3 + e] = d * slope;
         }
     }
 

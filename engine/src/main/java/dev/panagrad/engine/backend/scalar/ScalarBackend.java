@@ -4,6 +4,7 @@ import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.backend.BinaryOp;
 import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.backend.PoolGeometry;
+import dev.panagrad.engine.backend.PolynomialDifference;
 import dev.panagrad.engine.backend.PoolingPlanes;
 import dev.panagrad.engine.backend.ReduceOp;
 import dev.panagrad.engine.backend.SgdRule;
@@ -95,6 +96,18 @@ public class ScalarBackend implements Backend {
         float[] ys = y.array();
         for (int i = 0; i < count; i++) {
             ys[i] += alpha * xs[i];
+        }
+    }
+
+    @Override
+    public void polynomialDifference(float[] coefficients, Storage a, Storage b, int count, Storage squared,
+                                     Storage weighted) {
+        float[] as = a.read();
+        float[] bs = b.read();
+        float[] sq = squared.array();
+        float[] w = weighted.array();
+        for (int i = 0; i < count; i++) {
+            PolynomialDifference.element(coefficients, as, bs, sq, w, i);
         }
     }
 

@@ -89,6 +89,12 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
+    public void polynomialDifference(float[] coefficients, Storage a, Storage b, int count, Storage squared,
+                                     Storage weighted) {
+        SimdMaps.polynomialDifference(coefficients, a.read(), b.read(), count, squared.array(), weighted.array());
+    }
+
+    @Override
     public void sgdStep(int count, Storage param, Storage grad, Storage momentumBuffer, boolean first, float lr,
                         float weightDecay, float momentum, float dampening, boolean nesterov) {
         float[] p = param.array();

@@ -1,6 +1,7 @@
 package dev.panagrad.engine.backend.simd;
 
 import dev.panagrad.engine.backend.Parallel;
+import dev.panagrad.engine.backend.PolynomialDifference;
 import dev.panagrad.engine.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -42,6 +43,33 @@ final class SimdMaps {
             }
             for (; i < to; i++) {
                 y[i] += alpha * x[i];
+            }
+        });
+    }
+
+    /** {@link PolynomialDifference}, one lane per element. */
+    static void polynomialDifference(float[] c, float[] a, float[] b, int count, float[] squared, float[] weighted) {
+        int degree = c.length - 1;
+        Parallel.forRange(count, GRAIN, (from, to) -> {
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += L) {
+                FloatVector s = FloatVector.fromArray(S, a, i);
+                FloatVector t = FloatVector.fromArray(S, b, i);
+                FloatVector value = FloatVector.broadcast(S, c[degree]);
+                FloatVector slope = FloatVector.zero(S);
+                FloatVector teacher = value;
+                for (int p = degree - 1; p >= 0; p--) {
+                    FloatVector cp = FloatVector.broadcast(S, c[p]);
+                    slope = slope.fma(s, value);
+                    value = value.fma(s, cp);
+                    teacher = teacher.fma(t, cp);
+                }
+                FloatVector d = value.sub(teacher);
+                d.mul(d).intoArray(squared, i);
+                d.mul(slope).intoArray(weighted, i);
+            }
+            for (; i < to; i++) {
+                PolynomialDifference.element(c, a, b, squared, weighted, i);
             }
         });
     }
