@@ -1,27 +1,22 @@
 package dev.panagrad.engine;
 
 import dev.panagrad.engine.backend.Backend;
-import dev.panagrad.engine.backend.opencl.OpenClBackend;
-import dev.panagrad.engine.backend.scalar.ScalarBackend;
-import dev.panagrad.engine.backend.simd.SimdBackend;
+import dev.panagrad.engine.backend.BackendProvider;
+import java.util.Collections;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Chooses the backend that tensor ops run on. The default is {@code simd}; the system property
- * {@code panagrad.backend} or {@link #use(String)} selects another by name. Backends of other modules
- * register themselves with {@link #register(String, Supplier)}.
+ * {@code panagrad.backend} or {@link #use(String)} selects another by name. The names are those of the
+ * {@link BackendProvider} services on the class path, so this class knows no backend implementation:
+ * a backend in another jar is chosen the same way as the engine's own.
  */
 public final class Backends {
-    private static final Map<String, Supplier<Backend>> FACTORIES = new ConcurrentHashMap<>();
+    private static final Map<String, BackendProvider> PROVIDERS = providers();
     private static volatile Backend current;
-
-    static {
-        FACTORIES.put("simd", SimdBackend::new);
-        FACTORIES.put("scalar", ScalarBackend::new);
-        FACTORIES.put("opencl", OpenClBackend::shared);
-    }
 
     private Backends() {
     }
@@ -70,18 +65,29 @@ public final class Backends {
         void close();
     }
 
-    /** Adds a backend that {@link #use(String)} and {@code -Dpanagrad.backend} can name. */
-    public static void register(String name, Supplier<Backend> factory) {
-        FACTORIES.put(name, factory);
+    /** The names that {@link #use(String)} and {@code -Dpanagrad.backend} accept, sorted. */
+    public static Set<String> names() {
+        return PROVIDERS.keySet();
     }
 
     /** A new instance of the named backend. */
     public static Backend create(String name) {
-        Supplier<Backend> f = FACTORIES.get(name);
-        if (f == null) {
-            throw new IllegalArgumentException("backend: unknown name '" + name + "'; known: "
-                    + new java.util.TreeSet<>(FACTORIES.keySet()));
+        BackendProvider p = PROVIDERS.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("backend: unknown name '" + name + "'; known: " + names());
         }
-        return f.get();
+        return p.create();
+    }
+
+    private static Map<String, BackendProvider> providers() {
+        Map<String, BackendProvider> byName = new TreeMap<>();
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
+            BackendProvider earlier = byName.putIfAbsent(p.name(), p);
+            if (earlier != null) {
+                throw new IllegalStateException("backend: two providers are named '" + p.name() + "': "
+                        + earlier.getClass().getName() + " and " + p.getClass().getName());
+            }
+        }
+        return Collections.unmodifiableMap(byName);
     }
 }

@@ -61,6 +61,17 @@ class PackageLayersTest {
         assertThat(imports.get(ROOT + ".backend.opencl")).containsExactlyInAnyOrder(backend, backend + ".scalar");
     }
 
+    /** Autodiff and the ops find backends as services: no package above the backends names one of them. */
+    @Test
+    void nothingAboveTheBackendsNamesAnImplementation() throws IOException {
+        Map<String, Set<String>> imports = packageImports();
+        for (String p : List.of("", ".ops")) {
+            assertThat(imports.get(ROOT + p)).as(ROOT + p)
+                    .contains(ROOT + ".backend")
+                    .doesNotContain(ROOT + ".backend.scalar", ROOT + ".backend.simd", ROOT + ".backend.opencl");
+        }
+    }
+
     private static boolean reaches(Map<String, Set<String>> imports, String from, String to) {
         Set<String> seen = new TreeSet<>();
         List<String> todo = new ArrayList<>(List.of(from));
