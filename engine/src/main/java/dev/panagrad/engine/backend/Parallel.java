@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * tasks from a shared counter. Helpers spin for a short while after a loop before they park, because a
  * training step runs hundreds of parallel loops separated by short serial stretches; waking a parked
  * thread for each, while the caller waited idle, cost a ResNet-20 step about a fifth of its time on
- * two cores (measured: a loop of 2 x 50 us tasks took 125-175 us with a fork-join pool).
+ * two cores (bench/RESULTS.md has the measurement).
  */
 public final class Parallel {
     /** How long an idle helper keeps looking for the next loop before it parks. */

@@ -542,10 +542,17 @@ public final class KernelContract {
         // channel blocks, stride 1 (also the input gradient) and stride 2
         new ConvGeometry(2, 33, 9, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         new ConvGeometry(2, 8, 16, 18, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+        // strided, few output channels, an output plane of more than 64: the per-image im2col weight gradient
+        new ConvGeometry(2, 3, 21, 19, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1),
         // stride 2 on rows long enough for the shuffled phase split at every width, odd and even padding
         new ConvGeometry(2, 3, 5, 70, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1),
         new ConvGeometry(2, 3, 6, 67, 34, 3, 3, 2, 2, 2, 2, 1, 1, 1),
     };
+
+    /** The convolution geometries the contract checks, for tests of which algorithm each one takes. */
+    public static List<ConvGeometry> convolutions() {
+        return List.of(CONVOLUTIONS);
+    }
 
     private void convolution(ConvGeometry g) {
         float[] x = normal(g.batch() * g.inChannels() * g.inH() * g.inW());

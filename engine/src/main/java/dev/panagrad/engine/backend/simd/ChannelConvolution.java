@@ -23,7 +23,8 @@ final class ChannelConvolution {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Output channels per tile: two vectors. */
-    private static final int CO = 2 * L;
+    static final int CHANNEL_TILE = 2 * L;
+    private static final int CO = CHANNEL_TILE;
     /**
      * The forward's register tile: R output positions (broadcast) by 2 vectors of output channels. 8 x 2
      * (26 registers under C2's schedule) with 32 vector registers, 4 x 2 (14) with 16.
@@ -58,23 +59,6 @@ final class ChannelConvolution {
     private static final ThreadLocal<float[][]> WEIGHT_BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private ChannelConvolution() {
-    }
-
-    /**
-     * Whether this kernel is the better forward for the geometry. Measured on the ResNet-20 shapes at
-     * batch 64 with AVX-512: 3 x 3 stride 2, 16 -> 32 channels 1.02 ms against 2.45 ms for im2col GEMMs,
-     * 32 -> 64 0.94 against 2.07; stride 1 on 8 x 8, 64 -> 64, 1.87 against 2.49 (direct) and on 16 x 16,
-     * 32 -> 32, 2.04 against 2.13; with 16 output channels half of each tile would be padding, so no.
-     */
-    static boolean suits(ConvGeometry g) {
-        return TILES_FIT && g.kernelH() * g.kernelW() > 1 && g.groupOutChannels() >= CO
-                && (g.strideH() > 1 || g.strideW() > 1 || g.outH() * g.outW() <= 256);
-    }
-
-    /** Whether {@link #backwardInput} is the better input gradient: stride 1, small planes, wide inputs. */
-    static boolean suitsInputGradient(ConvGeometry g) {
-        return TILES_FIT && !g.isPointwise() && DirectConvolution.supportsInputGradient(g) && g.groupInChannels() >= CO
-                && g.inH() * g.inW() <= 256;
     }
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
@@ -170,32 +154,10 @@ final class ChannelConvolution {
     /** Taps per weight-gradient tile. */
     private static final int T = WEIGHT_TILE.rows();
     /**
-     * Positions per weight-tile call; the tile's sums carry over from call to call through memory. Short
-     * calls let the JIT compile the tile as a method before its loop is hot enough for on-stack
-     * replacement: an OSR version entered from the interpreter kept its vector sums boxed and ran ten
-     * times slower, in one JVM out of two or three.
+     * Positions per weight-tile call: 64 until the tile is compiled as a method, 1024 after (each call
+     * stores and reloads the tile's sums). The tile's sums carry over from call to call through memory.
      */
-    private static final int SEGMENT = 64;
-    /**
-     * Positions per call once the tile has been called {@link #WARM_CALLS} times, by when the JIT has
-     * compiled it as a method and long loops no longer risk on-stack replacement. Each call stores and
-     * reloads the 18 sums: at 64 positions a call that cost a tenth of the tile's time (85 against 97
-     * GFLOPS on one thread at 512).
-     */
-    private static final int LONG_SEGMENT = 1024;
-    static final int WARM_CALLS = 1 << 15;
-    /** Tile calls so far, counted up to WARM_CALLS; a racy count is fine for a threshold. Tests set it. */
-    static int tileCalls;
-
-    /**
-     * Whether {@link #backwardWeight} is the better weight gradient: the shapes of {@link #suits} with at
-     * least 6 taps.
-     * Measured at batch 64: 3 x 3 stride 2, 16 -> 32 channels 1.61 ms against 2.57, 32 -> 64 1.31 against
-     * 2.97; stride 1, 32 -> 32 on 16 x 16 2.04 against 2.46, 64 -> 64 on 8 x 8 2.18 against 3.74.
-     */
-    static boolean suitsWeightGradient(ConvGeometry g) {
-        return suits(g) && g.kernelH() * g.kernelW() >= T * 2 / 3; // tiles of T taps: little left idle
-    }
+    static final WarmUpSegments WEIGHT_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
 
     /**
      * The weight gradient with vectors across output channels:
@@ -274,7 +236,7 @@ final class ChannelConvolution {
                         for (int c = 0; c < cg; c++) {
                             for (int tg = 0; tg < groups; tg++) {
                                 int count = images * positions;
-                                int segment = tileCalls < WARM_CALLS ? SEGMENT : LONG_SEGMENT;
+                                int segment = WEIGHT_TILE_CALLS.length();
                                 for (int q0 = 0; q0 < count; q0 += segment) {
                                     int q1 = Math.min(count, q0 + segment);
                                     if (row3) {
@@ -291,9 +253,7 @@ final class ChannelConvolution {
                                                 tg * T, tile);
                                     }
                                 }
-                                if (tileCalls < WARM_CALLS) {
-                                    tileCalls += (count + SEGMENT - 1) / SEGMENT;
-                                }
+                                WEIGHT_TILE_CALLS.ran(count);
                                 int taps = Math.min(T, kk - tg * T);
                                 for (int j = 0; j < channels; j++) {
                                     int row = wBase + (block * CO + j) * k + c * kk + tg * T;

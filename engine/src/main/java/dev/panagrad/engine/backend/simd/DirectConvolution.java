@@ -53,16 +53,6 @@ final class DirectConvolution {
     private DirectConvolution() {
     }
 
-    /** Whether this class handles the geometry's forward and weight gradient. */
-    static boolean supports(ConvGeometry g) {
-        return g.strideH() == 1 && g.strideW() == 1;
-    }
-
-    /** Whether the input gradient can be computed as a stride-1 convolution (non-negative padding of dY). */
-    static boolean supportsInputGradient(ConvGeometry g) {
-        return supports(g) && g.padH() <= g.dilationH() * (g.kernelH() - 1) && g.padW() <= g.dilationW() * (g.kernelW() - 1);
-    }
-
     /** Geometry of the padded buffer and the shifted rows. */
     private record Plan(int cg, int hp, int wp, int plane, int oh, int ow, int qt, int k, int[] offsets) {
         static Plan of(ConvGeometry g) {

@@ -50,8 +50,7 @@ public final class GemmKernel {
     static final int NC = NR * Integer.getInteger("panagrad.gemm.ncSlivers", 32);
     /**
      * From this many floats of B on, threads that split C's rows share one packing of B. Below it, the
-     * extra parallel loop for packing is not repaid: at n = 256 the best of 300 products reached 183
-     * GFLOPS shared against 194 unshared, and n = 512 was the same either way.
+     * extra parallel loop for packing is not repaid (measured: bench/RESULTS.md).
      */
     private static final long SHARED_PANEL_FLOATS = 1 << 19;
     /** Below this many flops, threads cost more than they save. */

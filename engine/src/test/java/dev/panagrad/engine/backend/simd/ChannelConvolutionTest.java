@@ -8,26 +8,27 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ChannelConvolutionTest {
-    private final int saved = ChannelConvolution.tileCalls;
+    private final boolean saved = ChannelConvolution.WEIGHT_TILE_CALLS.warm();
 
     @AfterEach
     void restore() {
-        ChannelConvolution.tileCalls = saved;
+        ChannelConvolution.WEIGHT_TILE_CALLS.force(saved);
     }
 
     @Test
     void weightGradientIsBitIdenticalWithShortAndLongTileCalls() {
         // 40 images in 8 chunks of 5: 1280 positions of 16 x 16 per chunk, more than one long call.
         ConvGeometry g = new ConvGeometry(40, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        assertThat(ChannelConvolution.suitsWeightGradient(g)).isEqualTo(ChannelConvolution.TILES_FIT);
+        assertThat(ConvPlan.CURRENT.choose(ConvPlan.Pass.WEIGHT_GRADIENT, g)).isEqualTo(
+                ChannelConvolution.TILES_FIT ? ConvPlan.Algorithm.CHANNEL_TILES : ConvPlan.Algorithm.DIRECT);
         Random rng = new Random(7);
         float[] x = gaussian(rng, g.batch() * g.inChannels() * g.inH() * g.inW());
         float[] gy = gaussian(rng, g.batch() * g.outChannels() * g.outH() * g.outW());
 
-        ChannelConvolution.tileCalls = 0;
+        ChannelConvolution.WEIGHT_TILE_CALLS.force(false);
         float[] shortCalls = new float[g.outChannels() * g.patchSize()];
         ChannelConvolution.backwardWeight(g, x, gy, shortCalls, null);
-        ChannelConvolution.tileCalls = ChannelConvolution.WARM_CALLS;
+        ChannelConvolution.WEIGHT_TILE_CALLS.force(true);
         float[] longCalls = new float[shortCalls.length];
         ChannelConvolution.backwardWeight(g, x, gy, longCalls, null);
 
