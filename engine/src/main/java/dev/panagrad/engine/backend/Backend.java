@@ -126,7 +126,8 @@ public interface Backend {
 
     /**
      * Input gradient of {@link #softmax} from its output {@code y} and output gradient {@code gy}:
-     * {@code gx = y * (gy - sum(gy * y))}, or for log-softmax {@code gx = gy - exp(y) * sum(gy)}.
+     * {@code gx = y * (gy - sum(gy * y))}, or for log-softmax {@code gx = gy - exp(y) * sum(gy)}
+     * (derived in {@code engine.ops.Normalization.softmax}).
      */
     void softmaxBackward(Storage y, Storage gy, Storage gx, int outer, int size, int inner, boolean log);
 
@@ -208,10 +209,10 @@ public interface Backend {
     void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift, Storage y);
 
     /**
-     * Gradients of {@code y = (x - mean) invStd gamma + beta} per channel: {@code gradGamma = sum(dy xhat)},
-     * {@code gradBeta = sum(dy)}, and {@code gradX}, which in training mode (statistics from this batch)
-     * is {@code gamma invStd (dy - mean(dy) - xhat mean(dy xhat))}, otherwise {@code gamma invStd dy}.
-     * {@code gamma} null means 1. Outputs are overwritten; null outputs are skipped.
+     * Gradients of {@code y = (x - mean) invStd gamma + beta} per channel, {@code gradGamma},
+     * {@code gradBeta} and {@code gradX}, in training mode (statistics from this batch) or not; the
+     * formulas and their derivation are in {@code engine.ops.BatchNormalization}. {@code gamma} null
+     * means 1. Outputs are overwritten; null outputs are skipped.
      */
     void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
                            Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,

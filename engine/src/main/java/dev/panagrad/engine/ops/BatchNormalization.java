@@ -7,7 +7,24 @@ import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.UnaryOp;
 
-/** Batch normalisation over the channel dimension (1) of [N, C] or [N, C, ...], as {@code F.batch_norm}. */
+/**
+ * Batch normalisation over the channel dimension (1) of [N, C] or [N, C, ...], as {@code F.batch_norm}.
+ * This is the op's definition; the three kernels below implement its lines. Per channel, over the
+ * m = N x spatial values x_i of that channel:
+ * <pre>
+ * forward    mean = sum(x) / m,   var = sum((x - mean)^2) / m          batchNormStatistics (training)
+ *            invStd = (var + eps)^-1/2,   xhat = (x - mean) invStd
+ *            y = gamma xhat + beta = x scale + shift                  channelAffine
+ *                with scale = gamma invStd,  shift = beta - mean scale
+ * backward   dgamma = sum(dy xhat),   dbeta = sum(dy)                  batchNormBackward
+ *            training:    dx = gamma invStd (dy - mean(dy) - xhat mean(dy xhat))
+ *            evaluation:  dx = gamma invStd dy
+ * </pre>
+ * In training, mean and var depend on every x_i of the channel: d mean / d x_i = 1/m and
+ * d var / d x_i = 2 (x_i - mean) / m. Carrying dy through them gives the two subtracted means, and
+ * d xhat / d mean and d xhat / d var give no more terms. In evaluation, mean and var are running
+ * statistics, constants, so batch norm is an affine map per channel.
+ */
 public final class BatchNormalization {
     private BatchNormalization() {
     }
@@ -57,6 +74,8 @@ public final class BatchNormalization {
         Tensor[] inputs = weight != null && bias != null ? new Tensor[] {x, weight, bias}
                 : weight != null ? new Tensor[] {x, weight} : bias != null ? new Tensor[] {x, bias} : new Tensor[] {x};
         return Autograd.op("batchNorm", inputs).saves(x).result(y, (g, needs) -> {
+            // dgamma = sum(dy xhat), dbeta = sum(dy), dx = gamma invStd (dy - mean(dy) - xhat mean(dy xhat)) in
+            // training, gamma invStd dy in evaluation: one kernel, three sums per channel.
             Tensor gx = needs[0] ? Tensor.empty(x.shape()) : null; // written in full by the kernel
             Tensor gGamma = weight != null ? Tensor.zeros(channels) : null;
             Tensor gBeta = bias != null ? Tensor.zeros(channels) : null;

@@ -6,7 +6,22 @@ import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.ConvGeometry;
 
-/** 2-D convolution over NCHW tensors, as {@code torch.nn.functional.conv2d}. */
+/**
+ * 2-D convolution over NCHW tensors, as {@code torch.nn.functional.conv2d}. This is the op's
+ * definition; the kernels ({@code Backend.conv2d}, {@code conv2dBackwardInput},
+ * {@code conv2dBackwardWeight}) implement it, each backend with its own algorithms (for the simd backend,
+ * {@code ConvPlan} says which). For group g, output channel o in g, input channel c in g and output
+ * position (y, x), with tap (ky, kx) reading input row {@code iy = y sH - pH + ky dH} and column
+ * {@code ix = x sW - pW + kx dW} (zero outside the image):
+ * <pre>
+ * forward   out[n, o, y, x] = bias[o] + sum_{c, ky, kx} w[o, c, ky, kx] in[n, c, iy, ix]
+ * backward  d in[n, c, iy, ix]   = sum over (o, y, x, ky, kx) that read it of w[o, c, ky, kx] dout[n, o, y, x]
+ *           d w[o, c, ky, kx]    = sum_{n, y, x} dout[n, o, y, x] in[n, c, iy, ix]
+ *           d bias[o]            = sum_{n, y, x} dout[n, o, y, x]
+ * </pre>
+ * Each gradient is the forward's sum read the other way round: the input gradient is a transposed
+ * convolution (the forward's adjoint), the weight gradient a correlation of the input with dout.
+ */
 public final class Convolution {
     private Convolution() {
     }

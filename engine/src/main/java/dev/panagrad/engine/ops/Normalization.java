@@ -10,7 +10,17 @@ public final class Normalization {
     private Normalization() {
     }
 
-    /** Softmax (or log-softmax) along {@code dim}; the backward reads only the output. */
+    /**
+     * Softmax (or log-softmax) along {@code dim}. This is the op's definition, which the kernels
+     * ({@code Backend.softmax}, {@code softmaxBackward}) implement; with m = max_j x_j subtracted first so
+     * that no exponential overflows:
+     * <pre>
+     * softmax       y_i = exp(x_i - m) / sum_j exp(x_j - m)        dx_i = y_i (dy_i - sum_j dy_j y_j)
+     * log-softmax   y_i = x_i - m - log sum_j exp(x_j - m)         dx_i = dy_i - exp(y_i) sum_j dy_j
+     * </pre>
+     * Both backwards read only the output y (d y_i / d x_k = y_i (delta_ik - y_k), and for the log
+     * delta_ik - softmax_k), so the input need not be saved.
+     */
     public static Tensor softmax(Tensor x, int dim, boolean log) {
         String name = log ? "logSoftmax" : "softmax";
         int a = x.shape().axis(name, dim);

@@ -18,7 +18,10 @@ public final class Losses {
 
     /**
      * Cross-entropy with label smoothing, as {@code F.cross_entropy(..., label_smoothing=eps)}:
-     * {@code (1 - eps) nll + eps mean_k(-log p_k)}, averaged over the batch.
+     * {@code (1 - eps) nll + eps mean_k(-log p_k)}, averaged over the batch. Composed of log-softmax
+     * ({@code ops.Normalization.softmax}, where its forward and backward are written out), a gather and
+     * means, so its gradient is the chain of theirs: for one row without smoothing,
+     * {@code d loss / d logits = (softmax(logits) - onehot(target)) / N}.
      *
      * @param logits [N, C]
      * @param target [N] class indices in [0, C)

@@ -773,7 +773,7 @@ public final class OpenClKernel extends Kernel {
         }
     }
 
-    // ---- softmax ------------------------------------------------------------------------------------
+    // ---- softmax (the math: engine.ops.Normalization.softmax) -----------------------------------------
 
     /** One thread per row of x [i0 outer, i1 size, i2 inner] at o0; y at o1; i3 log. */
     private void softmaxRow() {
@@ -1182,7 +1182,7 @@ public final class OpenClKernel extends Kernel {
 
     /**
      * x at o0, dy at o1, mean at o2, invStd at o3; writes sum(dy) to o4 + 2c and sum(dy xhat) to
-     * o4 + 2c + 1.
+     * o4 + 2c + 1 (the math: engine.ops.BatchNormalization).
      */
     private void bnBackwardSumsGroup() {
         int c = getGroupId(0);

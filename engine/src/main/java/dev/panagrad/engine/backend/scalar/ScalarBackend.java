@@ -173,6 +173,7 @@ public class ScalarBackend implements Backend {
         }
     }
 
+    /** The formulas of {@code engine.ops.Normalization.softmax}, line by line. */
     @Override
     public void softmax(Storage x, Storage y, int outer, int size, int inner, boolean log) {
         float[] xs = x.read();
@@ -463,6 +464,7 @@ public class ScalarBackend implements Backend {
         }
     }
 
+    /** The formulas of {@code engine.ops.BatchNormalization}, line by line. */
     @Override
     public void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
                                   Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,

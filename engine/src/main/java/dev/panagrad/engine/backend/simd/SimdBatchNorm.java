@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Batch-normalisation kernels over [batch, channels, spatial]: per-channel statistics and gradient sums
  * run one channel per task (each channel's sums in a fixed order), and the element-wise passes run
- * over (image, channel) rows of {@code spatial} contiguous values.
+ * over (image, channel) rows of {@code spatial} contiguous values. The math they implement is written
+ * out in {@code engine.ops.BatchNormalization}.
  */
 final class SimdBatchNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * inner]} along the middle axis. Over contiguous rows ({@code inner == 1}) the vectors run along the
  * row; otherwise they run across {@code inner}, where each lane is a column of its own and sums its
  * {@code size} terms in the reference order. Rows (or blocks of columns) are independent, so they run in
- * parallel.
+ * parallel. The math they implement is written out in {@code engine.ops.Normalization.softmax}.
  */
 final class SimdSoftmax {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
