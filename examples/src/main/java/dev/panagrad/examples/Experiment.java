@@ -23,7 +23,7 @@ import dev.panagrad.nn.data.ImageDataset;
 import dev.panagrad.nn.data.RandomBatchSampler;
 import dev.panagrad.nn.data.Transform;
 import dev.panagrad.nn.io.Checkpoint;
-import dev.panagrad.nn.io.Json;
+import dev.panagrad.engine.io.Json;
 import dev.panagrad.nn.io.SafeTensors;
 import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;

@@ -3,7 +3,7 @@ package dev.panagrad.examples;
 import dev.panagrad.cckd.train.EmbeddingStructure;
 import dev.panagrad.cckd.train.EpochMetrics;
 import dev.panagrad.cckd.train.Retrieval;
-import dev.panagrad.nn.io.Json;
+import dev.panagrad.engine.io.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.panagrad.cckd.train.Method;
 import dev.panagrad.nn.data.GeneratedImages;
-import dev.panagrad.nn.io.Json;
+import dev.panagrad.engine.io.Json;
 import dev.panagrad.nn.io.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

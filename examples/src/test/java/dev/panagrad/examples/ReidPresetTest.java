@@ -2,7 +2,7 @@ package dev.panagrad.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.panagrad.nn.io.Json;
+import dev.panagrad.engine.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

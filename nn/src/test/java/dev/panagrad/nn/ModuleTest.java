@@ -13,8 +13,11 @@ import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.panagrad.engine.testing.PyTorchFixture;
 
 class ModuleTest {
+    private static final PyTorchFixture TORCH = PyTorchFixture.resource("/fixtures/torch_reference.json");
+
     private final Rng rng = new Rng(3);
 
     private Sequential mlp() {
@@ -100,7 +103,7 @@ class ModuleTest {
 
     @Test
     void printsATreeLikePyTorch() {
-        String expected = (String) TorchReference.get("printed", "resnet8");
+        String expected = (String) TORCH.get("printed", "resnet8");
         ResNet model = ResNets.create("resnet8", 10, rng);
         assertThat(model.toString()).isEqualTo(expected);
     }

@@ -1,11 +1,10 @@
 package dev.panagrad.cckd.loss;
 
-import static dev.panagrad.cckd.Fixtures.assertClose;
+import static dev.panagrad.engine.testing.TensorAssertions.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.panagrad.cckd.Fixtures;
 import dev.panagrad.engine.FloatTolerance;
 import dev.panagrad.engine.GradCheck;
 import dev.panagrad.engine.Rng;
@@ -13,8 +12,11 @@ import dev.panagrad.engine.Tensor;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.panagrad.engine.testing.PyTorchFixture;
 
 class CorrelationCongruenceTest {
+    private static final PyTorchFixture TORCH = PyTorchFixture.resource("/fixtures/torch_cc_reference.json");
+
     private final Rng rng = new Rng(12);
 
     @Test
@@ -65,22 +67,22 @@ class CorrelationCongruenceTest {
 
     @Test
     void valuesAndGradientsMatchPyTorchForEveryKernel() {
-        List<?> cases = (List<?>) Fixtures.get("cc", "cases");
+        List<?> cases = (List<?>) TORCH.get("cc", "cases");
         for (int i = 0; i < cases.size(); i++) {
-            Map<?, ?> k = (Map<?, ?>) Fixtures.get("cc", "cases", i, "kernel");
+            Map<?, ?> k = (Map<?, ?>) TORCH.get("cc", "cases", i, "kernel");
             CorrelationKernel kernel = CorrelationKernel.parse((String) k.get("name"),
                     k.containsKey("order") ? ((Number) k.get("order")).intValue() : 2,
                     k.containsKey("gamma") ? ((Number) k.get("gamma")).doubleValue() : 0.4);
-            Tensor fs = Fixtures.tensor("cc", "student").requiresGrad(true);
-            Tensor loss = CorrelationCongruence.loss(fs, Fixtures.tensor("cc", "teacher"), kernel);
+            Tensor fs = TORCH.tensor("cc", "student").requiresGrad(true);
+            Tensor loss = CorrelationCongruence.loss(fs, TORCH.tensor("cc", "teacher"), kernel);
             loss.backward();
             // 8 x 5 features: norms and cosines (sums of 5, a square root, a division), the kernel, then the
             // mean of 64 squared differences; the backward pass runs the chain again.
             int chain = 5 + 2 + 5 + 4 + 64 + 3;
-            double value = Fixtures.number("cc", "cases", i, "value");
+            double value = TORCH.number("cc", "cases", i, "value");
             assertThat(loss.item()).as(kernel.toString()).isCloseTo((float) value,
                     within(FloatTolerance.absoluteFloat(chain, value)));
-            assertClose(kernel + " grad", fs.grad(), Fixtures.tensor("cc", "cases", i, "grad"), FloatTolerance.relative(2 * chain));
+            assertClose(kernel + " grad", fs.grad(), TORCH.tensor("cc", "cases", i, "grad"), FloatTolerance.relative(2 * chain));
         }
     }
 

@@ -1,10 +1,9 @@
 package dev.panagrad.cckd.loss;
 
-import static dev.panagrad.cckd.Fixtures.assertClose;
+import static dev.panagrad.engine.testing.TensorAssertions.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.panagrad.cckd.Fixtures;
 import dev.panagrad.engine.FloatTolerance;
 import dev.panagrad.engine.GradCheck;
 import dev.panagrad.engine.IntTensor;
@@ -12,19 +11,22 @@ import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.panagrad.engine.testing.PyTorchFixture;
 
 class DistillationLossesTest {
+    private static final PyTorchFixture TORCH = PyTorchFixture.resource("/fixtures/torch_cc_reference.json");
+
     private final Rng rng = new Rng(21);
 
     @Test
     void kdMatchesPyTorch() {
-        Tensor zs = Fixtures.tensor("kd", "student").requiresGrad(true);
-        Tensor loss = KnowledgeDistillation.loss(zs, Fixtures.tensor("kd", "teacher"), (float) Fixtures.number("kd", "tau"));
+        Tensor zs = TORCH.tensor("kd", "student").requiresGrad(true);
+        Tensor loss = KnowledgeDistillation.loss(zs, TORCH.tensor("kd", "teacher"), (float) TORCH.number("kd", "tau"));
         loss.backward();
         // 6 x 10 logits: softmax over 10 classes (an exp, a sum of 10, a log), then a sum of 60 terms.
-        double value = Fixtures.number("kd", "value");
+        double value = TORCH.number("kd", "value");
         assertThat(loss.item()).isCloseTo((float) value, within(FloatTolerance.absoluteFloat(10 + 60 + 4, value)));
-        assertClose("kd grad", zs.grad(), Fixtures.tensor("kd", "grad"), FloatTolerance.relative(10 + 6));
+        assertClose("kd grad", zs.grad(), TORCH.tensor("kd", "grad"), FloatTolerance.relative(10 + 6));
     }
 
     @Test

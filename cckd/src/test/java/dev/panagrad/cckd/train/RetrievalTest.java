@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.nn.io.Json;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import dev.panagrad.engine.testing.PyTorchFixture;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RetrievalTest {
@@ -70,29 +66,18 @@ class RetrievalTest {
     }
 
     @Test
-    void matchesTheNumPyComputation() throws IOException {
-        Map<String, Object> f;
-        try (InputStream in = RetrievalTest.class.getResourceAsStream("/fixtures/retrieval_reference.json")) {
-            f = Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
-        Map<?, ?> emb = (Map<?, ?>) f.get("embeddings");
-        List<?> values = (List<?>) emb.get("values");
-        float[] v = new float[values.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = ((Number) values.get(i)).floatValue();
-        }
-        List<?> shape = (List<?>) emb.get("shape");
+    void matchesTheNumPyComputation() {
+        PyTorchFixture f = PyTorchFixture.resource("/fixtures/retrieval_reference.json");
         int[] labels = ((List<?>) f.get("labels")).stream().mapToInt(x -> ((Number) x).intValue()).toArray();
 
-        Retrieval r = Retrieval.of(Tensor.of(v, ((Number) shape.get(0)).intValue(), ((Number) shape.get(1)).intValue()),
-                labels);
+        Retrieval r = Retrieval.of(f.tensor("embeddings"), labels);
 
         // Counts over the queries are exact; mAP is a mean of ratios of small integers.
-        assertThat(r.queries()).isEqualTo(((Number) f.get("queries")).intValue());
-        assertThat(r.rank1()).isEqualTo(((Number) f.get("rank1")).doubleValue());
-        assertThat(r.rank5()).isEqualTo(((Number) f.get("rank5")).doubleValue());
-        assertThat(r.rank10()).isEqualTo(((Number) f.get("rank10")).doubleValue());
-        assertThat(r.meanAveragePrecision()).isCloseTo(((Number) f.get("mAP")).doubleValue(), within(1e-12));
+        assertThat(r.queries()).isEqualTo((int) f.number("queries"));
+        assertThat(r.rank1()).isEqualTo(f.number("rank1"));
+        assertThat(r.rank5()).isEqualTo(f.number("rank5"));
+        assertThat(r.rank10()).isEqualTo(f.number("rank10"));
+        assertThat(r.meanAveragePrecision()).isCloseTo(f.number("mAP"), within(1e-12));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.panagrad.nn.io;
 
+import dev.panagrad.engine.io.Json;
 import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Storage;

@@ -1,8 +1,6 @@
 package dev.panagrad.nn.loss;
 
-import static dev.panagrad.nn.TorchReference.assertClose;
-import static dev.panagrad.nn.TorchReference.number;
-import static dev.panagrad.nn.TorchReference.tensor;
+import static dev.panagrad.engine.testing.TensorAssertions.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -12,59 +10,61 @@ import dev.panagrad.engine.GradCheck;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.nn.TorchReference;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.panagrad.engine.testing.PyTorchFixture;
 
 class LossesTest {
+    private static final PyTorchFixture TORCH = PyTorchFixture.resource("/fixtures/torch_reference.json");
+
     private final Rng rng = new Rng(17);
 
     private static IntTensor target() {
-        List<?> t = (List<?>) TorchReference.get("losses", "target");
+        List<?> t = (List<?>) TORCH.get("losses", "target");
         return IntTensor.of(t.stream().mapToInt(v -> ((Number) v).intValue()).toArray());
     }
 
     @Test
     void crossEntropyMatchesPyTorchWithAndWithoutSmoothing() {
         for (String name : new String[] {"ce", "ce_smooth"}) {
-            Tensor logits = tensor("losses", "logits").requiresGrad(true);
+            Tensor logits = TORCH.tensor("losses", "logits").requiresGrad(true);
             Tensor loss = Losses.crossEntropy(logits, target(), name.equals("ce") ? 0f : 0.1f);
             loss.backward();
             // 5 x 7 logits: log-softmax over 7 classes, then the mean of 35 terms.
-            double value = number("losses", name, "value");
+            double value = TORCH.number("losses", name, "value");
             assertThat(loss.item()).as(name).isCloseTo((float) value, within(FloatTolerance.absoluteFloat(7 + 35 + 4, value)));
-            assertClose(name + " grad", logits.grad(), tensor("losses", name, "grad"), FloatTolerance.relative(7 + 6));
+            assertClose(name + " grad", logits.grad(), TORCH.tensor("losses", name, "grad"), FloatTolerance.relative(7 + 6));
         }
     }
 
     @Test
     void mseMatchesPyTorch() {
-        Tensor a = tensor("losses", "mse", "a").requiresGrad(true);
-        Tensor loss = Losses.mse(a, tensor("losses", "mse", "b"));
+        Tensor a = TORCH.tensor("losses", "mse", "a").requiresGrad(true);
+        Tensor loss = Losses.mse(a, TORCH.tensor("losses", "mse", "b"));
         loss.backward();
-        double value = number("losses", "mse", "value");
+        double value = TORCH.number("losses", "mse", "value");
         assertThat(loss.item()).isCloseTo((float) value, within(FloatTolerance.absoluteFloat(12 + 2, value)));
-        assertClose("mse grad", a.grad(), tensor("losses", "mse", "grad"), FloatTolerance.relative(3));
+        assertClose("mse grad", a.grad(), TORCH.tensor("losses", "mse", "grad"), FloatTolerance.relative(3));
     }
 
     @Test
     void klDivBatchMeanMatchesPyTorch() {
-        Tensor logq = tensor("losses", "kl", "input").requiresGrad(true);
-        Tensor loss = Losses.klDivBatchMean(logq, tensor("losses", "kl", "target"));
+        Tensor logq = TORCH.tensor("losses", "kl", "input").requiresGrad(true);
+        Tensor loss = Losses.klDivBatchMean(logq, TORCH.tensor("losses", "kl", "target"));
         loss.backward();
-        double value = number("losses", "kl", "value");
+        double value = TORCH.number("losses", "kl", "value");
         assertThat(loss.item()).isCloseTo((float) value, within(FloatTolerance.absoluteFloat(20 + 4, value)));
-        assertClose("kl grad", logq.grad(), tensor("losses", "kl", "grad"), FloatTolerance.relative(3));
+        assertClose("kl grad", logq.grad(), TORCH.tensor("losses", "kl", "grad"), FloatTolerance.relative(3));
     }
 
     @Test
     void bceWithLogitsMatchesPyTorch() {
-        Tensor z = tensor("losses", "bce", "logits").requiresGrad(true);
-        Tensor loss = Losses.bceWithLogits(z, tensor("losses", "bce", "target"));
+        Tensor z = TORCH.tensor("losses", "bce", "logits").requiresGrad(true);
+        Tensor loss = Losses.bceWithLogits(z, TORCH.tensor("losses", "bce", "target"));
         loss.backward();
-        double value = number("losses", "bce", "value");
+        double value = TORCH.number("losses", "bce", "value");
         assertThat(loss.item()).isCloseTo((float) value, within(FloatTolerance.absoluteFloat(6 + 6, value)));
-        assertClose("bce grad", z.grad(), tensor("losses", "bce", "grad"), FloatTolerance.relative(6));
+        assertClose("bce grad", z.grad(), TORCH.tensor("losses", "bce", "grad"), FloatTolerance.relative(6));
     }
 
     @Test

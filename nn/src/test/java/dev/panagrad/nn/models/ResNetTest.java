@@ -8,22 +8,25 @@ import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
-import dev.panagrad.nn.TorchReference;
 import dev.panagrad.nn.io.Checkpoint;
 import dev.panagrad.nn.loss.Losses;
 import dev.panagrad.nn.optim.Sgd;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.panagrad.engine.testing.TensorAssertions;
+import dev.panagrad.engine.testing.PyTorchFixture;
 
 class ResNetTest {
+    private static final PyTorchFixture TORCH = PyTorchFixture.resource("/fixtures/torch_reference.json");
+
     private final Rng rng = new Rng(8);
 
     @Test
     void everyZooModelHasPyTorchsParameterCount() {
         for (String name : ResNets.names()) {
-            int classes = (int) TorchReference.number("parameter_counts", name, "classes");
-            long expected = (long) TorchReference.number("parameter_counts", name, "parameters");
+            int classes = (int) TORCH.number("parameter_counts", name, "classes");
+            long expected = (long) TORCH.number("parameter_counts", name, "parameters");
             assertThat(ResNets.create(name, classes, rng).parameterCount()).as(name).isEqualTo(expected);
         }
     }
@@ -43,7 +46,7 @@ class ResNetTest {
     @Test
     void stateDictKeysAreExactlyPyTorchs() {
         for (String name : new String[] {"resnet20", "resnet8x4", "resnet50"}) {
-            List<?> expected = (List<?>) TorchReference.get("state_dict_keys", name);
+            List<?> expected = (List<?>) TORCH.get("state_dict_keys", name);
             assertThat(List.copyOf(ResNets.create(name, 10, rng).stateDict().keys())).as(name).isEqualTo(expected);
         }
     }
@@ -96,9 +99,9 @@ class ResNetTest {
         net.eval();
         Tensor logits;
         try (var ignored = Grad.disabled()) {
-            logits = net.forward(TorchReference.tensor("resnet8_eval", "x"));
+            logits = net.forward(TORCH.tensor("resnet8_eval", "x"));
         }
-        TorchReference.assertClose("resnet8 logits", logits, TorchReference.tensor("resnet8_eval", "logits"), 1e-4);
+        TensorAssertions.assertClose("resnet8 logits", logits, TORCH.tensor("resnet8_eval", "logits"), 1e-4);
     }
 
     @Test

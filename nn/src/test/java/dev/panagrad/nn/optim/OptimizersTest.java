@@ -1,29 +1,30 @@
 package dev.panagrad.nn.optim;
 
-import static dev.panagrad.nn.TorchReference.assertClose;
-import static dev.panagrad.nn.TorchReference.tensor;
+import static dev.panagrad.engine.testing.TensorAssertions.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.nn.StateDict;
-import dev.panagrad.nn.TorchReference;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import dev.panagrad.engine.testing.PyTorchFixture;
 
 /** Four steps of each optimiser from the same start and gradients as PyTorch's, compared step by step. */
 class OptimizersTest {
+    private static final PyTorchFixture TORCH = PyTorchFixture.resource("/fixtures/torch_reference.json");
+
 
     private static void expectTrajectory(String name, Function<List<Tensor>, Optimizer> make) {
-        Tensor w = tensor("optim", "w0").requiresGrad(true);
+        Tensor w = TORCH.tensor("optim", "w0").requiresGrad(true);
         Optimizer opt = make.apply(List.of(w));
         for (int step = 0; step < 4; step++) {
             opt.zeroGrad();
-            w.backward(tensor("optim", "grads", step)); // d(w . g)/dw = g: the fixture's gradient
+            w.backward(TORCH.tensor("optim", "grads", step)); // d(w . g)/dw = g: the fixture's gradient
             opt.step();
-            assertClose(name + " step " + step, w, tensor("optim", name, step), 2e-6);
+            assertClose(name + " step " + step, w, TORCH.tensor("optim", name, step), 2e-6);
         }
     }
 
@@ -53,10 +54,10 @@ class OptimizersTest {
     void restoredStateContinuesExactlyLikeTheOriginal() {
         for (Function<List<Tensor>, Optimizer> make : List.<Function<List<Tensor>, Optimizer>>of(
                 p -> new Sgd(p, 0.1, 0.9, 0, 5e-4, true), p -> Adam.adamW(p, 0.01))) {
-            Tensor a = tensor("optim", "w0").requiresGrad(true);
+            Tensor a = TORCH.tensor("optim", "w0").requiresGrad(true);
             Optimizer first = make.apply(List.of(a));
             for (int s = 0; s < 2; s++) {
-                a.backward(tensor("optim", "grads", s));
+                a.backward(TORCH.tensor("optim", "grads", s));
                 first.step();
                 first.zeroGrad();
             }
@@ -65,8 +66,8 @@ class OptimizersTest {
             Optimizer second = make.apply(List.of(b));
             second.loadStateDict(saved);
             for (int s = 2; s < 4; s++) {
-                a.backward(tensor("optim", "grads", s));
-                b.backward(tensor("optim", "grads", s));
+                a.backward(TORCH.tensor("optim", "grads", s));
+                b.backward(TORCH.tensor("optim", "grads", s));
                 first.step();
                 second.step();
                 first.zeroGrad();
@@ -106,7 +107,7 @@ class OptimizersTest {
     }
 
     private static void expectRates(String name, LrSchedule s) {
-        List<?> expected = (List<?>) TorchReference.get("schedules", name);
+        List<?> expected = (List<?>) TORCH.get("schedules", name);
         for (int e = 0; e < expected.size(); e++) {
             assertThat(s.lr(e)).as("%s epoch %d", name, e).isCloseTo(((Number) expected.get(e)).doubleValue(), within(1e-9));
         }

@@ -1,4 +1,4 @@
-package dev.panagrad.nn.io;
+package dev.panagrad.engine.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

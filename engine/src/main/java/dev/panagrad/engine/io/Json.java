@@ -1,4 +1,4 @@
-package dev.panagrad.nn.io;
+package dev.panagrad.engine.io;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
