@@ -2,6 +2,7 @@ package dev.panagrad.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.panagrad.engine.GraphExport;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
@@ -13,30 +14,58 @@ import dev.panagrad.nn.optim.Sgd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The nn example of README.md, as written there, so that the README stays true. */
+/**
+ * The nn examples of README.md: its code blocks are the regions between {@code // snippet:NAME} and
+ * {@code // end snippet} below (checked by the engine's {@code ReadmeSnippetsTest}), so they run here
+ * and cannot drift. They write into the working directory, as a reader's program would; the test
+ * removes the files.
+ */
 class ReadmeExampleTest {
-    @TempDir
-    Path dir;
 
     @Test
-    void resnetExampleRuns() throws Exception {
+    void resnetExampleTrainsAStepAndSavesACheckpoint() throws Exception {
         Rng rng = new Rng(0);
-        ResNet net = ResNets.create("resnet20", 100, rng);          // 278,324 parameters, as in PyTorch
-        Sgd sgd = new Sgd(net.parameters(), 0.05, 0.9, 0, 5e-4, false);
-        Tensor images = Tensor.randn(rng, 64, 3, 32, 32);
-        IntTensor labels = IntTensor.of(new int[64]);
+        try {
+            // snippet:resnet-step
+            ResNet net = ResNets.create("resnet20", 100, rng);          // 278,324 parameters, as in PyTorch
+            Sgd sgd = new Sgd(net.parameters(), 0.05, 0.9, 0, 5e-4, false);
+            Tensor images = Tensor.randn(rng, 64, 3, 32, 32);
+            IntTensor labels = IntTensor.of(new int[64]);
 
-        ResNet.Output out = net.forwardAll(images);                 // logits, pooled embedding, stage features
-        Tensor loss = Losses.crossEntropy(out.logits(), labels);
-        sgd.zeroGrad();
-        loss.backward();
-        sgd.step();
-        Path file = dir.resolve("resnet20.safetensors");
-        Checkpoint.saveModel(file, net); // conv1.weight, layer1.0.bn1.running_mean, ...
+            ResNet.Output out = net.forwardAll(images);                 // logits, pooled embedding, stage features
+            Tensor loss = Losses.crossEntropy(out.logits(), labels);
+            sgd.zeroGrad();
+            loss.backward();
+            sgd.step();
+            Checkpoint.saveModel(Path.of("resnet20.safetensors"), net); // conv1.weight, layer1.0.bn1.running_mean, ...
+            // end snippet
 
-        assertThat(net.parameterCount()).isEqualTo(278_324L);
-        assertThat(Files.size(file)).isGreaterThan(4L * 278_324);
+            assertThat(net.parameterCount()).isEqualTo(278_324L);
+            assertThat(Files.size(Path.of("resnet20.safetensors"))).isGreaterThan(4L * 278_324);
+            ResNet loaded = ResNets.create("resnet20", 100, new Rng(1));
+            Checkpoint.loadModel(Path.of("resnet20.safetensors"), loaded);
+            assertThat(loaded.stateDict().get("conv1.weight").toArray()).containsExactly(
+                    net.stateDict().get("conv1.weight").toArray());
+        } finally {
+            Files.deleteIfExists(Path.of("resnet20.safetensors"));
+        }
+    }
+
+    @Test
+    void graphExampleWritesADotFileNamingTheParameters() throws Exception {
+        Rng rng = new Rng(0);
+        Module model = new dev.panagrad.nn.layers.Linear(3, 2, true, rng);
+        Tensor loss = model.forward(Tensor.randn(rng, 4, 3)).pow(2f).mean();
+        try {
+            // snippet:graph-export
+            Files.writeString(Path.of("graph.dot"), GraphExport.toDot(loss, model.namedParameters()));
+            // dot -Tsvg graph.dot -o graph.svg
+            // end snippet
+            assertThat(Files.readString(Path.of("graph.dot"))).startsWith("digraph").contains("weight").contains("bias")
+                    .contains("linear");
+        } finally {
+            Files.deleteIfExists(Path.of("graph.dot"));
+        }
     }
 }
