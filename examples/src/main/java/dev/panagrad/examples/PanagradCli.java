@@ -319,21 +319,38 @@ public final class PanagradCli implements Callable<Integer> {
     /** The small programs of the walkthrough (docs/walkthrough.md), each one step of learning the engine. */
     @Command(name = "learn", mixinStandardHelpOptions = true,
             description = "Run one of the walkthrough's programs (docs/walkthrough.md): scalar (autodiff on single "
-                    + "numbers in one page), mlp (a two-layer perceptron from tensors and autodiff) or custom-op (an op "
-                    + "with its own backward, checked by finite differences).")
+                    + "numbers in one page), mlp (a two-layer perceptron from tensors and autodiff), custom-op (an op "
+                    + "with its own backward, checked by finite differences) or distill (a teacher and a student "
+                    + "distilled with CE + KD + CC, in library calls; the options below are its own).")
     static final class Learn implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "PROGRAM", description = "scalar, mlp or custom-op")
+        @Parameters(index = "0", paramLabel = "PROGRAM", description = "scalar, mlp, custom-op or distill")
         String program;
 
+        @Option(names = "--images", paramLabel = "DIR",
+                description = "distill: a folder with one sub-folder of images per class (default: generated images)")
+        Path images;
+
+        @Option(names = "--teacher", paramLabel = "FILE",
+                description = "distill: a ResNet-20 checkpoint for these classes (default: train one first)")
+        Path teacher;
+
+        @Option(names = "--out", paramLabel = "FILE", defaultValue = "student.safetensors",
+                description = "distill: where the student is saved (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--epochs", paramLabel = "N", defaultValue = "6", description = "distill: epochs for teacher and student (default: ${DEFAULT-VALUE})")
+        int epochs;
+
         @Override
-        public Integer call() {
-            PrintStream out = System.out;
+        public Integer call() throws Exception {
+            PrintStream log = System.out;
             switch (program) {
-                case "scalar" -> dev.panagrad.examples.learn.ScalarAutodiff.run(out);
-                case "mlp" -> dev.panagrad.examples.learn.MlpFromScratch.run(out);
-                case "custom-op" -> dev.panagrad.examples.learn.CustomOp.run(out);
+                case "scalar" -> dev.panagrad.examples.learn.ScalarAutodiff.run(log);
+                case "mlp" -> dev.panagrad.examples.learn.MlpFromScratch.run(log);
+                case "custom-op" -> dev.panagrad.examples.learn.CustomOp.run(log);
+                case "distill" -> dev.panagrad.examples.learn.DistillYourOwn.run(log, images, teacher, out, epochs);
                 default -> throw new IllegalArgumentException("learn: unknown program '" + program
-                        + "'; known: scalar, mlp, custom-op");
+                        + "'; known: scalar, mlp, custom-op, distill");
             }
             return 0;
         }
