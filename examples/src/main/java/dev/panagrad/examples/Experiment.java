@@ -197,7 +197,7 @@ final class Experiment {
         };
     }
 
-    /** The smallest k >= wanted that divides the batch and needs no more groups than there are. */
+    /** The smallest {@code k >= wanted} that divides the batch and needs no more groups than there are. */
     private int fitK(int wanted, int groups) {
         int b = plan.batchSize();
         for (int k = Math.max(1, wanted); k <= b; k++) {

@@ -142,7 +142,7 @@ public final class ImageFolderReader {
 
     /**
      * Splits each class at random (seeded): {@code round(fraction n)} of its n images for testing, at least
-     * one where n >= 2 and never all of them.
+     * one where {@code n >= 2} and never all of them.
      */
     static DatasetSplit holdOut(ImageDataset all, double fraction, long seed) {
         ClassIndex index = all.classIndex();

@@ -745,7 +745,7 @@ public final class KernelContract {
         return out;
     }
 
-    /** Element-wise |actual - expected| <= tol * max(1, |expected|); NaN and infinities must match exactly. */
+    /** Element-wise {@code |actual - expected| <= tol * max(1, |expected|)}; NaN and infinities must match exactly. */
     private void assertClose(String what, float[] actual, float[] expected, double requested) {
         double tol = Math.max(requested, toleranceFloor);
         if (actual.length != expected.length) {

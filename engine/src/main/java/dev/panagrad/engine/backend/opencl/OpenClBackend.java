@@ -1221,7 +1221,7 @@ public final class OpenClBackend implements Backend {
         release(sums, 2L * channels);
     }
 
-    /** dst[c] = src[2c] for c < count, on arena offsets. */
+    /** {@code dst[c] = src[2c]} for {@code c < count}, on arena offsets. */
     private void pickEverySecond(int src, int count, int dst) {
         meta(new int[] {count}, OpenClKernel.META_SHAPE);
         meta(new int[] {2}, OpenClKernel.META_STRIDES_A);

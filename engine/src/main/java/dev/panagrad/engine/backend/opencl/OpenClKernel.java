@@ -759,7 +759,7 @@ public final class OpenClKernel extends Kernel {
         }
     }
 
-    /** C (o1, ldc i7) = alpha sum over z < i4 of the partials at o0 + z m n, + beta C: split k's second step. */
+    /** C (o1, ldc i7) = alpha sum over {@code z < i4} of the partials at o0 + z m n, + beta C: split k's second step. */
     private void splitKSum() {
         int e = getGlobalId(0);
         if (e < n) {

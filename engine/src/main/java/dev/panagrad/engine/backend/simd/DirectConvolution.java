@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * buffer, output position q = y Wp + x reads tap (c, ky, kx) at {@code q + c Hp Wp + ky dH Wp + kx dW}:
  * every tap is the same run of positions shifted by a constant. So the convolution is a matrix
  * product whose B rows are shifted views of one buffer, and the micro-kernel reads them in place
- * (columns x >= outW of each row are computed and dropped).
+ * (columns {@code x >= outW} of each row are computed and dropped).
  *
  * <ul>
  *   <li>forward: out = W . shifted(xpad), M = output channels, N = positions, K = Cg kH kW;</li>
@@ -401,7 +401,7 @@ final class DirectConvolution {
         dots(og, plan.k, off, length, dy, xpad, dw, dwOff);
     }
 
-    /** dw[o][j] += sum over q < qt of dy[o][q] * xpad[off[j] + q], for o < og and j < k. */
+    /** {@code dw[o][j] += sum over q < qt of dy[o][q] * xpad[off[j] + q]}, for {@code o < og} and {@code j < k}. */
     private static void dots(int og, int k, int[] off, int qt, float[] dy, float[] xpad, float[] dw, int dwOff) {
         int o = 0;
         for (; o + DOT_ROWS <= og; o += DOT_ROWS) {

@@ -63,7 +63,7 @@ public final class GemmKernel {
 
     /**
      * Writes a block of op(B) in the packed layout the micro-kernel reads: rows {@code [p0, p0 + kc)}
-     * and columns {@code [j0, j0 + nr)} (nr <= NR) go to {@code dst[offset + (p - p0) * NR + (j - j0)]},
+     * and columns {@code [j0, j0 + nr)} ({@code nr <= NR}) go to {@code dst[offset + (p - p0) * NR + (j - j0)]},
      * with columns {@code nr..NR-1} zero. Lets callers such as convolution produce B on the fly
      * instead of materialising it first.
      */
