@@ -4,11 +4,11 @@ import dev.panagrad.engine.backend.Storage;
 
 /** A storage's region of the device arena: {@code length} floats at {@code offset}. */
 final class DeviceBuffer implements Storage.DeviceCopy {
-    final OpenClBackend owner;
+    final DeviceMemory owner;
     final int offset;
     final int length;
 
-    DeviceBuffer(OpenClBackend owner, int offset, int length) {
+    DeviceBuffer(DeviceMemory owner, int offset, int length) {
         this.owner = owner;
         this.offset = offset;
         this.length = length;

@@ -190,6 +190,68 @@ public final class OpenClKernel extends Kernel {
     public float negInf = Float.NEGATIVE_INFINITY;
     public float posInf = Float.POSITIVE_INFINITY;
 
+    // ---- arguments: one typed setter per op, naming the parameters its code below reads -------------
+    // (Aparapi passes kernel arguments as these fields; the setters are the only place that assigns them)
+
+    /** UPLOAD and DOWNLOAD: the arena region at {@code offset}, as long as the stage. */
+    void transferArgs(int offset) {
+        o0 = offset;
+    }
+
+    /** CANARY: writes {@code value} at offset 0 unless it is 0, then copies offset 0 into the last meta slot. */
+    void canaryArgs(float value) {
+        f0 = value;
+    }
+
+    /** FILL: {@code dst[i] = value}. */
+    void fillArgs(int dst, float value) {
+        o0 = dst;
+        f0 = value;
+    }
+
+    /** COPY: {@code dst[i] = src[i]}. */
+    void copyArgs(int src, int dst) {
+        o0 = src;
+        o1 = dst;
+    }
+
+    /** UNARY: {@code y[i] = function(x[i]; p, q)}, function a U_ code. */
+    void unaryArgs(int x, int y, int function, float p, float q) {
+        o0 = x;
+        o1 = y;
+        i0 = function;
+        f0 = p;
+        f1 = q;
+    }
+
+    /** UNARY_BACKWARD: {@code gx[i]} from x, y and gy. */
+    void unaryBackwardArgs(int x, int y, int gy, int gx, int function, float p, float q) {
+        o0 = x;
+        o1 = y;
+        o2 = gy;
+        o3 = gx;
+        i0 = function;
+        f0 = p;
+        f1 = q;
+    }
+
+    /** AXPY: {@code y[i] += alpha x[i]}. */
+    void axpyArgs(int x, int y, float alpha) {
+        o0 = x;
+        o1 = y;
+        f0 = alpha;
+    }
+
+    /** CHANNEL_AFFINE: {@code y = x scale[c] + shift[c]}. */
+    void channelAffineArgs(int x, int scale, int shift, int y, int channels, int spatial) {
+        o0 = x;
+        o1 = scale;
+        o2 = shift;
+        o3 = y;
+        i0 = channels;
+        i1 = spatial;
+    }
+
     @Override
     public void run() {
         int code = op;
@@ -435,11 +497,27 @@ public final class OpenClKernel extends Kernel {
         return off;
     }
 
+    /** STRIDED_COPY: shape and strides in meta (shape, source strides A, destination strides B). */
+    void stridedCopyArgs(int src, int dst, int rank) {
+        o0 = src;
+        o1 = dst;
+        i0 = rank;
+    }
+
     private void stridedCopyElement() {
         int e = getGlobalId(0);
         if (e < n) {
             mem[o1 + stridedOffset(e, i0, META_STRIDES_B)] = mem[o0 + stridedOffset(e, i0, META_STRIDES_A)];
         }
+    }
+
+    /** BINARY: shape and the strides of a and b in meta; function a B_ code. */
+    void binaryArgs(int a, int b, int out, int function, int rank) {
+        o0 = a;
+        o1 = b;
+        o2 = out;
+        i0 = function;
+        i1 = rank;
     }
 
     private void binaryElement() {
@@ -449,6 +527,15 @@ public final class OpenClKernel extends Kernel {
             float b = mem[o1 + stridedOffset(e, i1, META_STRIDES_B)];
             mem[o2 + e] = binaryValue(i0, a, b);
         }
+    }
+
+    /** SELECT: shape and the strides of cond, a and b in meta. */
+    void selectArgs(int cond, int a, int b, int out, int rank) {
+        o0 = cond;
+        o1 = a;
+        o2 = b;
+        o3 = out;
+        i0 = rank;
     }
 
     private void selectElement() {
@@ -477,6 +564,17 @@ public final class OpenClKernel extends Kernel {
         return r;
     }
 
+    /** REDUCE_ROWS and REDUCE_GROUPS: x [outer, size, inner] to out [outer, inner]; function an R_ code. */
+    void reduceArgs(int x, int out, int function, int outer, int size, int inner, float identity) {
+        o0 = x;
+        o1 = out;
+        i0 = function;
+        i1 = outer;
+        i2 = size;
+        i3 = inner;
+        f0 = identity;
+    }
+
     /** One thread per output: x [i1 outer, i2 size, i3 inner] at o0, out [outer, inner] at o1; f0 = identity. */
     private void reduceRow() {
         int e = getGlobalId(0);
@@ -489,6 +587,21 @@ public final class OpenClKernel extends Kernel {
             }
             mem[o1 + e] = acc;
         }
+    }
+
+    /** SGD_STEP. */
+    void sgdArgs(int param, int grad, int momentumBuffer, boolean withMomentum, boolean first, boolean nesterov,
+                 float lr, float weightDecay, float momentum, float dampening) {
+        o0 = param;
+        o1 = grad;
+        o2 = momentumBuffer;
+        i0 = withMomentum ? 1 : 0;
+        i1 = first ? 1 : 0;
+        i2 = nesterov ? 1 : 0;
+        f0 = lr;
+        f1 = weightDecay;
+        f2 = momentum;
+        f3 = dampening;
     }
 
     /**
@@ -507,6 +620,15 @@ public final class OpenClKernel extends Kernel {
             }
             mem[o0 + e] = p + -f0 * d;
         }
+    }
+
+    /** POLYNOMIAL_DIFFERENCE: the coefficients in the stage. */
+    void polynomialDifferenceArgs(int a, int b, int squared, int weighted, int degree) {
+        o0 = a;
+        o1 = b;
+        o2 = squared;
+        o3 = weighted;
+        i0 = degree;
     }
 
     /**
@@ -571,6 +693,15 @@ public final class OpenClKernel extends Kernel {
         return total;
     }
 
+    /** CHANNEL_SUM: out[c] = the sum of channel c of x [batch, channels, spatial]. */
+    void channelSumArgs(int x, int out, int batch, int channels, int spatial) {
+        o0 = x;
+        o1 = out;
+        i0 = batch;
+        i1 = channels;
+        i2 = spatial;
+    }
+
     private void channelSumGroup() {
         int c = getGroupId(0);
         int lid = getLocalId(0);
@@ -586,6 +717,35 @@ public final class OpenClKernel extends Kernel {
     }
 
     // ---- matrix product -----------------------------------------------------------------------------
+
+    /** GEMM and GEMM_WIDE: the operands of op(A) op(B), m x k times k x n. */
+    void gemmArgs(boolean transA, boolean transB, int m, int n, int k, int a, int lda, int b, int ldb) {
+        o0 = a;
+        o1 = b;
+        i0 = transA ? 1 : 0;
+        i1 = transB ? 1 : 0;
+        i2 = m;
+        i3 = n;
+        i4 = k;
+        i5 = lda;
+        i6 = ldb;
+    }
+
+    /** GEMM and GEMM_WIDE: {@code C = alpha op(A) op(B) + beta C}; with split k, slice z writes at c + z sliceStride. */
+    void gemmOutputArgs(int c, int ldc, float alpha, float beta, int sliceStride) {
+        o2 = c;
+        i7 = ldc;
+        f0 = alpha;
+        f1 = beta;
+        i9 = sliceStride;
+    }
+
+    /** GEMM: the work-group tile, rows per thread, and the k of one slice. */
+    void gemmTileArgs(int tileSize, int rowsPerThread, int sliceDepth) {
+        ts = tileSize;
+        rp = rowsPerThread;
+        i8 = sliceDepth;
+    }
 
     /**
      * C = alpha op(A) op(B) + beta C. A work-group of ts x ts threads computes a (rp ts) x (4 ts) block
@@ -760,6 +920,18 @@ public final class OpenClKernel extends Kernel {
     }
 
     /** C (o1, ldc i7) = alpha sum over {@code z < i4} of the partials at o0 + z m n, + beta C: split k's second step. */
+    /** SPLIT_K_SUM. */
+    void splitKSumArgs(int partials, int c, int m, int n, int slices, int ldc, float alpha, float beta) {
+        o0 = partials;
+        o1 = c;
+        i2 = m;
+        i3 = n;
+        i4 = slices;
+        i7 = ldc;
+        f0 = alpha;
+        f1 = beta;
+    }
+
     private void splitKSum() {
         int e = getGlobalId(0);
         if (e < n) {
@@ -774,6 +946,16 @@ public final class OpenClKernel extends Kernel {
     }
 
     // ---- softmax (the math: engine.ops.Normalization.softmax) -----------------------------------------
+
+    /** SOFTMAX. */
+    void softmaxArgs(int x, int y, int outer, int size, int inner, boolean log) {
+        o0 = x;
+        o1 = y;
+        i0 = outer;
+        i1 = size;
+        i2 = inner;
+        i3 = log ? 1 : 0;
+    }
 
     /** One thread per row of x [i0 outer, i1 size, i2 inner] at o0; y at o1; i3 log. */
     private void softmaxRow() {
@@ -797,6 +979,17 @@ public final class OpenClKernel extends Kernel {
     }
 
     /** y at o0, gy at o1, gx at o2; shapes as {@link #softmaxRow()}. */
+    /** SOFTMAX_BACKWARD. */
+    void softmaxBackwardArgs(int y, int gy, int gx, int outer, int size, int inner, boolean log) {
+        o0 = y;
+        o1 = gy;
+        o2 = gx;
+        i0 = outer;
+        i1 = size;
+        i2 = inner;
+        i3 = log ? 1 : 0;
+    }
+
     private void softmaxBackwardRow() {
         int e = getGlobalId(0);
         if (e < n) {
@@ -816,6 +1009,16 @@ public final class OpenClKernel extends Kernel {
     }
 
     // ---- indexing (indices in istage) ---------------------------------------------------------------
+
+    /** INDEX_SELECT and INDEX_ADD (x is then g, out gx): the indices in the index stage. */
+    void indexSelectArgs(int x, int out, int outer, int size, int inner, int length) {
+        o0 = x;
+        o1 = out;
+        i0 = outer;
+        i1 = size;
+        i2 = inner;
+        i3 = length;
+    }
 
     /** out [i0 outer, i3 len, i2 inner] at o1 from x [outer, i1 size, inner] at o0. */
     private void indexSelectElement() {
@@ -839,6 +1042,14 @@ public final class OpenClKernel extends Kernel {
                 mem[at] = mem[at] + mem[o0 + (r * i3 + j) * i2 + in];
             }
         }
+    }
+
+    /** GATHER and SCATTER_ADD (x is then g, out gx): the index shape and the strides of x in meta. */
+    void gatherArgs(int x, int out, int dim, int rank) {
+        o0 = x;
+        o1 = out;
+        i0 = dim;
+        i1 = rank;
     }
 
     /** out[e] at o1 = x at o0, at the coordinates of e in the index shape with dimension i0 replaced. */
@@ -895,6 +1106,12 @@ public final class OpenClKernel extends Kernel {
     // 9 dilationH, 10 dilationW, 11 outH, 12 outW, 13 group in-channels, 14 first channel of the group,
     // 15 images in the chunk, 16 first image, 17 outChannels, 18 group out-channels, 19 first out-channel.
 
+    /** IM2COL, NCHW_TO_COLUMNS and COL2IM: the convolution geometry in meta. */
+    void columnsArgs(int from, int to) {
+        o0 = from;
+        o1 = to;
+    }
+
     /**
      * col [(c, ky, kx), (image, oy, ox)] at o1 from x at o0: one chunk of images, one group. One thread per
      * column, looping over the rows: the divisions that locate the column happen once per thread rather than
@@ -927,6 +1144,14 @@ public final class OpenClKernel extends Kernel {
                 }
             }
         }
+    }
+
+    /** COLUMNS_TO_NCHW: the convolution geometry in meta. */
+    void columnsToNchwArgs(int columns, int out, int bias, boolean withBias) {
+        o0 = columns;
+        o1 = out;
+        o2 = bias;
+        i0 = withBias ? 1 : 0;
     }
 
     /**
@@ -1000,6 +1225,13 @@ public final class OpenClKernel extends Kernel {
     // ---- pooling (geometry in meta: 0 inH, 1 inW, 2 kernelH, 3 kernelW, 4 strideH, 5 strideW, 6 padH,
     // 7 padW, 8 outH, 9 outW) -------------------------------------------------------------------------
 
+    /** MAX_POOL, AVG_POOL, AVG_POOL_BACKWARD (x is then gy, out gx): the pooling geometry in meta; scale 1 / window for averages. */
+    void poolArgs(int x, int out, float scale) {
+        o0 = x;
+        o1 = out;
+        f0 = scale;
+    }
+
     private void maxPoolElement() {
         int e = getGlobalId(0);
         if (e < n) {
@@ -1038,6 +1270,13 @@ public final class OpenClKernel extends Kernel {
     private int firstWindow(int i, int p, int k, int s) {
         int lo = i + p - k + 1;
         return lo <= 0 ? 0 : (lo + s - 1) / s;
+    }
+
+    /** MAX_POOL_BACKWARD: the pooling geometry in meta. */
+    void maxPoolBackwardArgs(int x, int gy, int gx) {
+        o0 = x;
+        o1 = gy;
+        o2 = gx;
     }
 
     /** x at o0, gy at o1, gx at o2 (overwritten): one thread per input element. */
@@ -1110,6 +1349,16 @@ public final class OpenClKernel extends Kernel {
 
     // ---- adaptive average pooling: i0 inH, i1 inW, i2 outH, i3 outW ----------------------------------
 
+    /** ADAPTIVE_POOL and ADAPTIVE_POOL_BACKWARD (x is then gy, out gx). */
+    void adaptivePoolArgs(int x, int out, int inH, int inW, int outH, int outW) {
+        o0 = x;
+        o1 = out;
+        i0 = inH;
+        i1 = inW;
+        i2 = outH;
+        i3 = outW;
+    }
+
     private void adaptivePoolElement() {
         int e = getGlobalId(0);
         if (e < n) {
@@ -1158,6 +1407,16 @@ public final class OpenClKernel extends Kernel {
 
     // ---- batch normalisation: x [i0 batch, i1 channels, i2 spatial]; one work-group per channel -----
 
+    /** BN_STATISTICS. */
+    void bnStatisticsArgs(int x, int mean, int variance, int batch, int channels, int spatial) {
+        o0 = x;
+        o1 = mean;
+        o2 = variance;
+        i0 = batch;
+        i1 = channels;
+        i2 = spatial;
+    }
+
     /** x at o0; mean at o1, biased variance at o2. */
     private void bnStatisticsGroup() {
         int c = getGroupId(0);
@@ -1178,6 +1437,18 @@ public final class OpenClKernel extends Kernel {
             mem[o1 + c] = mean;
             mem[o2 + c] = variance;
         }
+    }
+
+    /** BN_BACKWARD_SUMS. */
+    void bnBackwardSumsArgs(int x, int gy, int mean, int invStd, int sums, int batch, int channels, int spatial) {
+        o0 = x;
+        o1 = gy;
+        o2 = mean;
+        o3 = invStd;
+        o4 = sums;
+        i0 = batch;
+        i1 = channels;
+        i2 = spatial;
     }
 
     /**
@@ -1204,6 +1475,23 @@ public final class OpenClKernel extends Kernel {
             mem[o4 + 2 * c] = totalDy;
             mem[o4 + 2 * c + 1] = totalDyXhat;
         }
+    }
+
+    /** BN_BACKWARD_INPUT. */
+    void bnBackwardInputArgs(int x, int gy, int mean, int invStd, int sums, int gx, int batch, int channels,
+                             int spatial, int gamma, boolean withGamma, boolean training) {
+        o0 = x;
+        o1 = gy;
+        o2 = mean;
+        o3 = invStd;
+        o4 = sums;
+        o5 = gx;
+        i0 = batch;
+        i1 = channels;
+        i2 = spatial;
+        i3 = withGamma ? 1 : 0;
+        i4 = gamma;
+        i5 = training ? 1 : 0;
     }
 
     /**
