@@ -55,8 +55,7 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
             new Rule(Pass.FORWARD, Algorithm.CHANNEL_TILES,
                     "a tile needs two full vectors of output channels; strided layers and small planes are where "
                             + "im2col pays more for packing than for arithmetic and rows along positions are short",
-                    (p, g) -> p.channelTilesFit && taps(g) > 1 && g.groupOutChannels() >= p.channelTile
-                            && (strided(g) || outPlane(g) <= SMALL_PLANE)),
+                    ConvPlan::channelTilesSuit),
             new Rule(Pass.FORWARD, Algorithm.POINTWISE_GEMM,
                     "the image is already GEMM's right-hand matrix: nothing to pack",
                     (p, g) -> g.isPointwise()),
@@ -85,8 +84,7 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
 
             new Rule(Pass.WEIGHT_GRADIENT, Algorithm.CHANNEL_TILES,
                     "the forward's channel-tile shapes with at least two thirds of a weight tile's taps in use",
-                    (p, g) -> p.channelTilesFit && taps(g) > 1 && g.groupOutChannels() >= p.channelTile
-                            && (strided(g) || outPlane(g) <= SMALL_PLANE) && taps(g) >= p.weightTaps * 2 / 3),
+                    (p, g) -> channelTilesSuit(p, g) && taps(g) >= p.weightTaps * 2 / 3),
             new Rule(Pass.WEIGHT_GRADIENT, Algorithm.POINTWISE_GEMM,
                     "dY X^T per image, the image read through GEMM's transpose flag",
                     (p, g) -> g.isPointwise()),
@@ -114,6 +112,12 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
             }
         }
         throw new IllegalStateException("conv plan: no row for " + pass + " of " + g); // the last row always holds
+    }
+
+    /** The forward's channel-tile row: two full vectors of output channels, strided or a small plane. */
+    private static boolean channelTilesSuit(ConvPlan p, ConvGeometry g) {
+        return p.channelTilesFit && taps(g) > 1 && g.groupOutChannels() >= p.channelTile
+                && (strided(g) || outPlane(g) <= SMALL_PLANE);
     }
 
     private static int taps(ConvGeometry g) {
