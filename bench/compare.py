@@ -285,6 +285,37 @@ def memory_rows(batch, threads):
     ]
 
 
+def cckd_rows(threads):
+    """The paper's workload: one CCKD step, ResNet-50 teacher -> ResNet-18 student, batch 40 of 3x256x128,
+    with the teacher's forward and the student's step apart, and memory. The JVM runs with its default heap."""
+    cmd = [java(), "--add-modules=jdk.incubator.vector", f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS,
+           "-cp", JAR, "dev.panagrad.bench.CckdStep", "3", "1", "40"]
+    print("$", " ".join(cmd), flush=True)
+    ours = key_values_inline(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    theirs = key_values_inline(run_peer("torch_cckd_step.py", [3, 1, 40, threads]))
+    label = "cckd resnet50->resnet18 step, batch 40, 3x256x128"
+    rows = [row(f"{label} (s, lower is better)", ours.get("step_s"), theirs.get("step_s"), higher_is_better=False,
+                fmt="{:.2f}"),
+            row(f"{label}: teacher forward, no graph (s, lower is better)", ours.get("teacher_s"),
+                theirs.get("teacher_s"), higher_is_better=False, fmt="{:.2f}"),
+            row(f"{label}: student forward, backward and SGD (s, lower is better)", ours.get("student_s"),
+                theirs.get("student_s"), higher_is_better=False, fmt="{:.2f}")]
+    if "peak_rss_MB" in ours and "peak_rss_MB" in theirs:
+        rows.append((f"{label}: process peak RSS (MB; at start: JVM {ours['rss_at_start_MB']:.0f}, "
+                     f"PyTorch after import {theirs['rss_after_import_MB']:.0f})", f"{ours['peak_rss_MB']:.0f}",
+                     f"{theirs['peak_rss_MB']:.0f}", f"{theirs['peak_rss_MB'] / ours['peak_rss_MB']:.2f}x"))
+        rows.append((f"{label}: peak heap / allocated per step / live heap (MB; max heap "
+                     f"{ours['max_heap_MB']:.0f})",
+                     f"{ours['peak_heap_MB']:.0f} / {ours['allocated_per_step_MB']:.0f} / {ours['live_heap_MB']:.0f}",
+                     "n/a", "n/a"))
+    return rows
+
+
+def key_values_inline(text):
+    """{key: float} of every 'key=number' in text."""
+    return {k: float(v) for k, v in re.findall(r"(\w+)=(-?[\d.]+)\b", text)}
+
+
 def profile_table(threads):
     cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
            *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.ProfileTrainStep", "20", "64", "10"]
@@ -331,9 +362,10 @@ def main():
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,tile,resnet,inference,layers,memory,profile,loader,cc",
+    ap.add_argument("--only", default="gemm,tile,resnet,inference,layers,memory,profile,loader,cc,cckd",
                     help="comma-separated: gemm, tile (the GEMM micro-kernel against the core's peak), resnet, "
-                         "inference, layers (convolutions and batch norm), memory, profile, loader, cc, "
+                         "inference, layers (convolutions and batch norm), memory, profile, loader, cc, cckd (the "
+                         "paper's ResNet-50 -> ResNet-18 step at person re-identification size), "
                          "opencl (the OpenCL backend's GEMM and ResNet-20 step)")
     ap.add_argument("--depths", default="20,56")
     a = ap.parse_args()
@@ -355,6 +387,7 @@ def main():
         ("memory", "memory", lambda: memory_rows(64, a.threads)),
         ("loader", "loader", lambda: loader_rows(a.threads, a.quick)),
         ("cc", "CC loss", lambda: cc_rows(a.threads, a.quick)),
+        ("cckd", "CCKD step", lambda: cckd_rows(a.threads)),
         ("opencl", "OpenCL", lambda: opencl_rows(sizes, 64, a.threads, a.quick)),
     ]
     rows = []

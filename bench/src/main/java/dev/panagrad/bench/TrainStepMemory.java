@@ -1,11 +1,6 @@
 package dev.panagrad.bench;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -29,58 +24,17 @@ public final class TrainStepMemory {
             step.run();
         }
         System.gc();
-        long live = heapUsed();
-        resetPeaks();
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long allocatedBefore = threads.getTotalThreadAllocatedBytes();
+        long live = ProcessMemory.heapUsed();
+        ProcessMemory.resetPeaks();
+        long allocatedBefore = ProcessMemory.allocated();
         for (int i = 0; i < steps; i++) {
             step.run();
         }
-        long allocated = (threads.getTotalThreadAllocatedBytes() - allocatedBefore) / steps;
-        long peakHeap = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peakHeap += pool.getPeakUsage().getUsed();
-            }
-        }
+        long allocated = (ProcessMemory.allocated() - allocatedBefore) / steps;
+        long peakHeap = ProcessMemory.peakHeap();
         System.gc();
         System.out.printf(Locale.ROOT, "panagrad resnet%d batch=%d memory: live_heap_MB=%.1f peak_heap_MB=%.1f "
                         + "allocated_per_step_MB=%.1f peak_rss_MB=%.1f%n", depth, batch, live / 1e6, peakHeap / 1e6,
-                allocated / 1e6, peakRss() / 1e6);
-    }
-
-    private static long heapUsed() {
-        long used = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                used += pool.getUsage().getUsed();
-            }
-        }
-        return used;
-    }
-
-    private static void resetPeaks() {
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            pool.resetPeakUsage();
-        }
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // resets VmHWM on Linux
-        } catch (IOException | UnsupportedOperationException e) {
-            // elsewhere the peak RSS counts from process start
-        }
-    }
-
-    /** VmHWM from /proc/self/status, in bytes, or -1 where there is none. */
-    private static long peakRss() throws IOException {
-        Path status = Path.of("/proc/self/status");
-        if (!Files.exists(status)) {
-            return -1;
-        }
-        for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        return -1;
+                allocated / 1e6, ProcessMemory.peakRss() / 1e6);
     }
 }
