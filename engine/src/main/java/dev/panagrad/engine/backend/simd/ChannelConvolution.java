@@ -156,8 +156,19 @@ final class ChannelConvolution {
     /**
      * Positions per weight-tile call: 64 until the tile is compiled as a method, 1024 after (each call
      * stores and reloads the tile's sums). The tile's sums carry over from call to call through memory.
+     * One guard per tile method, since each is compiled on its own: with one shared count, the 3 x 3
+     * tiles warmed it, and a ResNet-18's 7 x 7 stem then called the still interpreted general tile with
+     * long calls, whose OSR version boxed its vectors (30 GB of allocation in one CCKD step).
      */
-    static final WarmUpSegments WEIGHT_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
+    static final WarmUpSegments ROW3_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
+    static final WarmUpSegments TILE3_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
+    static final WarmUpSegments SQUARE3_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
+    static final WarmUpSegments TAPS_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
+
+    /** The guards of all four weight tiles, for tests. */
+    static java.util.List<WarmUpSegments> weightTileGuards() {
+        return java.util.List.of(ROW3_TILE_CALLS, TILE3_CALLS, SQUARE3_TILE_CALLS, TAPS_TILE_CALLS);
+    }
 
     /**
      * The weight gradient with vectors across output channels:
@@ -236,7 +247,9 @@ final class ChannelConvolution {
                         for (int c = 0; c < cg; c++) {
                             for (int tg = 0; tg < groups; tg++) {
                                 int count = images * positions;
-                                int segment = WEIGHT_TILE_CALLS.length();
+                                WarmUpSegments guard = row3 ? ROW3_TILE_CALLS : T == 3 ? TILE3_CALLS
+                                        : square3 ? SQUARE3_TILE_CALLS : TAPS_TILE_CALLS;
+                                int segment = guard.length();
                                 for (int q0 = 0; q0 < count; q0 += segment) {
                                     int q1 = Math.min(count, q0 + segment);
                                     if (row3) {
@@ -253,7 +266,7 @@ final class ChannelConvolution {
                                                 tg * T, tile);
                                     }
                                 }
-                                WEIGHT_TILE_CALLS.ran(count);
+                                guard.ran(count);
                                 int taps = Math.min(T, kk - tg * T);
                                 for (int j = 0; j < channels; j++) {
                                     int row = wBase + (block * CO + j) * k + c * kk + tg * T;

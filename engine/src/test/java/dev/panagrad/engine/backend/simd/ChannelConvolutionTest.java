@@ -3,16 +3,39 @@ package dev.panagrad.engine.backend.simd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.panagrad.engine.backend.ConvGeometry;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ChannelConvolutionTest {
-    private final boolean saved = ChannelConvolution.WEIGHT_TILE_CALLS.warm();
+    private final List<Boolean> saved = ChannelConvolution.weightTileGuards().stream().map(WarmUpSegments::warm).toList();
 
     @AfterEach
     void restore() {
-        ChannelConvolution.WEIGHT_TILE_CALLS.force(saved);
+        for (int i = 0; i < saved.size(); i++) {
+            ChannelConvolution.weightTileGuards().get(i).force(saved.get(i));
+        }
+    }
+
+    private static void forceAll(boolean warm) {
+        ChannelConvolution.weightTileGuards().forEach(guard -> guard.force(warm));
+    }
+
+    @Test
+    void eachWeightTileWarmsUpOnItsOwn() {
+        // a 3 x 3 layer warms its tile's guard; the general tile (7 x 7 stems) must still start with short calls
+        forceAll(false);
+        ConvGeometry g = new ConvGeometry(8, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        float[] gw = new float[g.outChannels() * g.patchSize()];
+        Random rng = new Random(3);
+        for (int i = 0; i < 40 && !ChannelConvolution.weightTileGuards().stream().limit(3).anyMatch(WarmUpSegments::warm); i++) {
+            ChannelConvolution.backwardWeight(g, gaussian(rng, g.batch() * 32 * 256), gaussian(rng, g.batch() * 32 * 256), gw, null);
+        }
+        assertThat(ChannelConvolution.weightTileGuards().stream().limit(3).anyMatch(WarmUpSegments::warm))
+                .as("a 3 x 3 tile's guard warmed").isEqualTo(ChannelConvolution.TILES_FIT);
+        assertThat(ChannelConvolution.TAPS_TILE_CALLS.warm()).as("the general tile's guard").isFalse();
+        assertThat(ChannelConvolution.TAPS_TILE_CALLS.length()).isEqualTo(64);
     }
 
     @Test
@@ -25,10 +48,10 @@ class ChannelConvolutionTest {
         float[] x = gaussian(rng, g.batch() * g.inChannels() * g.inH() * g.inW());
         float[] gy = gaussian(rng, g.batch() * g.outChannels() * g.outH() * g.outW());
 
-        ChannelConvolution.WEIGHT_TILE_CALLS.force(false);
+        forceAll(false);
         float[] shortCalls = new float[g.outChannels() * g.patchSize()];
         ChannelConvolution.backwardWeight(g, x, gy, shortCalls, null);
-        ChannelConvolution.WEIGHT_TILE_CALLS.force(true);
+        forceAll(true);
         float[] longCalls = new float[shortCalls.length];
         ChannelConvolution.backwardWeight(g, x, gy, longCalls, null);
 
