@@ -49,6 +49,11 @@ final class DirectConvolution {
     private static final int KC = 256;
     private static final int WEIGHT_CHUNKS = 8;
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+    /** The weight-gradient tiles' vector sums between segments, per thread: 4 x 4 vectors. */
+    private static final ThreadLocal<float[]> DOT_SUMS = ThreadLocal.withInitial(() -> new float[16 * L]);
+    /** Positions per weight-gradient tile call: 16 vectors' worth until compiled, 1024 after; one per tile. */
+    static final WarmUpSegments DOT4X4_CALLS = new WarmUpSegments(16 * L, 1024 * L, 1 << 15);
+    static final WarmUpSegments DOT2X4_CALLS = new WarmUpSegments(16 * L, 1024 * L, 1 << 15);
 
     private DirectConvolution() {
     }
@@ -407,11 +412,7 @@ final class DirectConvolution {
         for (; o + DOT_ROWS <= og; o += DOT_ROWS) {
             int j = 0;
             for (; j + 4 <= k; j += 4) {
-                if (DOT_ROWS == 4) {
-                    dot4x4(dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
-                } else {
-                    dot2x4(dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
-                }
+                dotRows(DOT_ROWS, dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
             }
             for (; j < k; j++) {
                 for (int r = o; r < o + DOT_ROWS; r++) {
@@ -426,18 +427,48 @@ final class DirectConvolution {
         }
     }
 
-    private static void dot4x4(float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3, float[] dw,
-                               int w0, int ldw) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
-        for (int q = 0; q < ld; q += L) {
+    /**
+     * {@code rows} rows of dY (at d0, stride ld) against four shifted rows of x, over ld positions:
+     * {@code dw[w0 + r ldw + c] += sum_q dy[r][q] x[c][q]}. The positions run in segments whose vector
+     * sums carry over through {@code sums}, so the bits are those of one long loop; the segments are short
+     * until the loop is compiled as a method ({@link WarmUpSegments}: a long first call made an OSR
+     * version that boxed its vectors, at ResNet-18's and ResNet-50's plane sizes).
+     */
+    private static void dotRows(int rows, float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3,
+                                float[] dw, int w0, int ldw) {
+        WarmUpSegments guard = rows == 4 ? DOT4X4_CALLS : DOT2X4_CALLS;
+        float[] sums = DOT_SUMS.get();
+        int segment = guard.length();
+        for (int q0 = 0; q0 < ld; q0 += segment) {
+            int q1 = Math.min(ld, q0 + segment);
+            if (rows == 4) {
+                dot4x4Segment(dy, d0, ld, x, x0, x1, x2, x3, q0, q1, sums, q0 == 0);
+            } else {
+                dot2x4Segment(dy, d0, ld, x, x0, x1, x2, x3, q0, q1, sums, q0 == 0);
+            }
+        }
+        guard.ran(ld);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < 4; c++) {
+                dw[w0 + r * ldw + c] += Lanes.sum(FloatVector.fromArray(S, sums, (r * 4 + c) * L));
+            }
+        }
+    }
+
+    /** Four rows of dY against four shifted rows of x: the weight-gradient tile for 32 vector registers. */
+    private static void dot4x4Segment(float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3,
+                                       int from, int to, float[] sums, boolean first) {
+        FloatVector a00 = start(sums, 0, first), a01 = start(sums, 1, first), a02 = start(sums, 2, first), a03 = start(sums, 3, first);
+        FloatVector a10 = start(sums, 4, first), a11 = start(sums, 5, first), a12 = start(sums, 6, first), a13 = start(sums, 7, first);
+        FloatVector a20 = start(sums, 8, first), a21 = start(sums, 9, first), a22 = start(sums, 10, first), a23 = start(sums, 11, first);
+        FloatVector a30 = start(sums, 12, first), a31 = start(sums, 13, first), a32 = start(sums, 14, first), a33 = start(sums, 15, first);
+        for (int q = from; q < to; q += L) {
             FloatVector v0 = FloatVector.fromArray(S, x, x0 + q);
             FloatVector v1 = FloatVector.fromArray(S, x, x1 + q);
             FloatVector v2 = FloatVector.fromArray(S, x, x2 + q);
             FloatVector v3 = FloatVector.fromArray(S, x, x3 + q);
-            FloatVector d = FloatVector.fromArray(S, dy, d0 + q);
+            FloatVector d;
+            d = FloatVector.fromArray(S, dy, d0 + q);
             a00 = d.fma(v0, a00);
             a01 = d.fma(v1, a01);
             a02 = d.fma(v2, a02);
@@ -458,35 +489,36 @@ final class DirectConvolution {
             a32 = d.fma(v2, a32);
             a33 = d.fma(v3, a33);
         }
-        dw[w0] += Lanes.sum(a00);
-        dw[w0 + 1] += Lanes.sum(a01);
-        dw[w0 + 2] += Lanes.sum(a02);
-        dw[w0 + 3] += Lanes.sum(a03);
-        dw[w0 + ldw] += Lanes.sum(a10);
-        dw[w0 + ldw + 1] += Lanes.sum(a11);
-        dw[w0 + ldw + 2] += Lanes.sum(a12);
-        dw[w0 + ldw + 3] += Lanes.sum(a13);
-        dw[w0 + 2 * ldw] += Lanes.sum(a20);
-        dw[w0 + 2 * ldw + 1] += Lanes.sum(a21);
-        dw[w0 + 2 * ldw + 2] += Lanes.sum(a22);
-        dw[w0 + 2 * ldw + 3] += Lanes.sum(a23);
-        dw[w0 + 3 * ldw] += Lanes.sum(a30);
-        dw[w0 + 3 * ldw + 1] += Lanes.sum(a31);
-        dw[w0 + 3 * ldw + 2] += Lanes.sum(a32);
-        dw[w0 + 3 * ldw + 3] += Lanes.sum(a33);
+        a00.intoArray(sums, 0 * L);
+        a01.intoArray(sums, 1 * L);
+        a02.intoArray(sums, 2 * L);
+        a03.intoArray(sums, 3 * L);
+        a10.intoArray(sums, 4 * L);
+        a11.intoArray(sums, 5 * L);
+        a12.intoArray(sums, 6 * L);
+        a13.intoArray(sums, 7 * L);
+        a20.intoArray(sums, 8 * L);
+        a21.intoArray(sums, 9 * L);
+        a22.intoArray(sums, 10 * L);
+        a23.intoArray(sums, 11 * L);
+        a30.intoArray(sums, 12 * L);
+        a31.intoArray(sums, 13 * L);
+        a32.intoArray(sums, 14 * L);
+        a33.intoArray(sums, 15 * L);
     }
 
     /** Two rows of dY against four shifted rows of x: the weight-gradient tile for 16 vector registers. */
-    private static void dot2x4(float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3, float[] dw,
-                               int w0, int ldw) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
-        for (int q = 0; q < ld; q += L) {
+    private static void dot2x4Segment(float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3,
+                                       int from, int to, float[] sums, boolean first) {
+        FloatVector a00 = start(sums, 0, first), a01 = start(sums, 1, first), a02 = start(sums, 2, first), a03 = start(sums, 3, first);
+        FloatVector a10 = start(sums, 4, first), a11 = start(sums, 5, first), a12 = start(sums, 6, first), a13 = start(sums, 7, first);
+        for (int q = from; q < to; q += L) {
             FloatVector v0 = FloatVector.fromArray(S, x, x0 + q);
             FloatVector v1 = FloatVector.fromArray(S, x, x1 + q);
             FloatVector v2 = FloatVector.fromArray(S, x, x2 + q);
             FloatVector v3 = FloatVector.fromArray(S, x, x3 + q);
-            FloatVector d = FloatVector.fromArray(S, dy, d0 + q);
+            FloatVector d;
+            d = FloatVector.fromArray(S, dy, d0 + q);
             a00 = d.fma(v0, a00);
             a01 = d.fma(v1, a01);
             a02 = d.fma(v2, a02);
@@ -497,14 +529,19 @@ final class DirectConvolution {
             a12 = d.fma(v2, a12);
             a13 = d.fma(v3, a13);
         }
-        dw[w0] += Lanes.sum(a00);
-        dw[w0 + 1] += Lanes.sum(a01);
-        dw[w0 + 2] += Lanes.sum(a02);
-        dw[w0 + 3] += Lanes.sum(a03);
-        dw[w0 + ldw] += Lanes.sum(a10);
-        dw[w0 + ldw + 1] += Lanes.sum(a11);
-        dw[w0 + ldw + 2] += Lanes.sum(a12);
-        dw[w0 + ldw + 3] += Lanes.sum(a13);
+        a00.intoArray(sums, 0 * L);
+        a01.intoArray(sums, 1 * L);
+        a02.intoArray(sums, 2 * L);
+        a03.intoArray(sums, 3 * L);
+        a10.intoArray(sums, 4 * L);
+        a11.intoArray(sums, 5 * L);
+        a12.intoArray(sums, 6 * L);
+        a13.intoArray(sums, 7 * L);
+    }
+
+    /** An accumulator at the start of a segment: zero for the first, else the sum the last one stored. */
+    private static FloatVector start(float[] sums, int i, boolean first) {
+        return first ? FloatVector.zero(S) : FloatVector.fromArray(S, sums, i * L);
     }
 
     private static float dot(float[] a, int ai, float[] b, int bi, int n) {
