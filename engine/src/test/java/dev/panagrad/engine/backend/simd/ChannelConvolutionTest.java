@@ -68,7 +68,8 @@ class ChannelConvolutionTest {
         assertThat((double) longCalls[0]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3));
     }
 
-    private static float[] gaussian(Random rng, int n) {
+    /** n samples of a standard normal, for the convolution tests of this package. */
+    static float[] gaussian(Random rng, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) rng.nextGaussian();

@@ -24,8 +24,8 @@ class DirectConvolutionTest {
         // 4 images of 40 x 36: positions per tile call far beyond one short segment
         ConvGeometry g = new ConvGeometry(4, 6, 40, 36, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Random rng = new Random(11);
-        float[] x = gaussian(rng, g.batch() * g.inChannels() * g.inH() * g.inW());
-        float[] gy = gaussian(rng, g.batch() * g.outChannels() * g.outH() * g.outW());
+        float[] x = ChannelConvolutionTest.gaussian(rng, g.batch() * g.inChannels() * g.inH() * g.inW());
+        float[] gy = ChannelConvolutionTest.gaussian(rng, g.batch() * g.outChannels() * g.outH() * g.outW());
 
         guards.forEach(guard -> guard.force(false));
         float[] shortSegments = new float[g.outChannels() * g.patchSize()];
@@ -43,13 +43,5 @@ class DirectConvolutionTest {
             }
         }
         assertThat((double) longSegments[4]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3));
-    }
-
-    private static float[] gaussian(Random rng, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) rng.nextGaussian();
-        }
-        return a;
     }
 }
