@@ -1,0 +1,4 @@
+/**
+ * Checkpoints in safetensors, with atomic writes.
+ */
+package dev.panagrad.nn.io;

@@ -1,0 +1,4 @@
+/**
+ * Loss functions with PyTorch's definitions and default reductions.
+ */
+package dev.panagrad.nn.loss;

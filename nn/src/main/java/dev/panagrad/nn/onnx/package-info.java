@@ -1,0 +1,4 @@
+/**
+ * Export of a model to ONNX for inference elsewhere.
+ */
+package dev.panagrad.nn.onnx;

@@ -1,0 +1,4 @@
+/**
+ * Optimisers (SGD, Adam) and learning-rate schedules.
+ */
+package dev.panagrad.nn.optim;
