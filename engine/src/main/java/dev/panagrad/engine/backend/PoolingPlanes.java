@@ -9,32 +9,20 @@ public final class PoolingPlanes {
     private PoolingPlanes() {
     }
 
-    /** Max pooling of plane {@code p}. */
+    /** Max pooling of plane {@code p}: a window wholly in the padding gives -infinity. */
     public static void maxPoolPlane(PoolGeometry g, float[] x, float[] out, int p) {
         int oh = g.outH();
         int ow = g.outW();
         int in = p * g.inH() * g.inW();
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int ky = 0; ky < g.kernelH(); ky++) {
-                    int iy = oy * g.strideH() - g.padH() + ky;
-                    for (int kx = 0; kx < g.kernelW(); kx++) {
-                        int ix = ox * g.strideW() - g.padW() + kx;
-                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
-                            float v = x[in + iy * g.inW() + ix];
-                            if (v > max || Float.isNaN(v)) {
-                                max = v;
-                            }
-                        }
-                    }
-                }
-                out[(p * oh + oy) * ow + ox] = max;
+                int at = windowMax(g, x, in, oy, ox);
+                out[(p * oh + oy) * ow + ox] = at < 0 ? Float.NEGATIVE_INFINITY : x[at];
             }
         }
     }
 
-    /** Routes each output gradient of plane {@code p} to the first maximum of its window (the last NaN if any, as PyTorch). */
+    /** Routes each output gradient of plane {@code p} to the maximum its forward chose. */
     public static void maxPoolBackwardPlane(PoolGeometry g, float[] x, float[] gy, float[] gx, int p) {
         int oh = g.outH();
         int ow = g.outW();
@@ -42,26 +30,35 @@ public final class PoolingPlanes {
         java.util.Arrays.fill(gx, in, in + g.inH() * g.inW(), 0f);
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
-                float max = Float.NEGATIVE_INFINITY;
-                int at = -1;
-                for (int ky = 0; ky < g.kernelH(); ky++) {
-                    int iy = oy * g.strideH() - g.padH() + ky;
-                    for (int kx = 0; kx < g.kernelW(); kx++) {
-                        int ix = ox * g.strideW() - g.padW() + kx;
-                        if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
-                            float v = x[in + iy * g.inW() + ix];
-                            if (at < 0 || v > max || Float.isNaN(v)) {
-                                max = v;
-                                at = in + iy * g.inW() + ix;
-                            }
-                        }
-                    }
-                }
+                int at = windowMax(g, x, in, oy, ox);
                 if (at >= 0) {
                     gx[at] += gy[(p * oh + oy) * ow + ox];
                 }
             }
         }
+    }
+
+    /**
+     * The index in x of the maximum of output (oy, ox)'s window over the plane at {@code in}: the first
+     * maximum, or the last NaN if any (as PyTorch); -1 for a window wholly in the padding.
+     */
+    private static int windowMax(PoolGeometry g, float[] x, int in, int oy, int ox) {
+        float max = Float.NEGATIVE_INFINITY;
+        int at = -1;
+        for (int ky = 0; ky < g.kernelH(); ky++) {
+            int iy = oy * g.strideH() - g.padH() + ky;
+            for (int kx = 0; kx < g.kernelW(); kx++) {
+                int ix = ox * g.strideW() - g.padW() + kx;
+                if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                    float v = x[in + iy * g.inW() + ix];
+                    if (at < 0 || v > max || Float.isNaN(v)) {
+                        max = v;
+                        at = in + iy * g.inW() + ix;
+                    }
+                }
+            }
+        }
+        return at;
     }
 
     /** Average pooling of plane {@code p}, padding included in the divisor. */
