@@ -39,7 +39,6 @@ final class KernelLauncher {
         if (count <= 0) {
             return;
         }
-        kernel.op = op;
         kernel.n = count;
         int global = (count + LOCAL_1D - 1) / LOCAL_1D * LOCAL_1D;
         execute(op, device.createRange(global, LOCAL_1D));
@@ -50,7 +49,6 @@ final class KernelLauncher {
         if (groups <= 0) {
             return;
         }
-        kernel.op = op;
         kernel.n = groups;
         kernel.group = group;
         execute(op, device.createRange(groups * group, group));

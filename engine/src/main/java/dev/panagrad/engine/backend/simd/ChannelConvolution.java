@@ -202,6 +202,8 @@ final class ChannelConvolution {
         boolean square3 = T == 9 && g.kernelH() == 3 && g.kernelW() == 3 && g.dilationH() == 1 && g.dilationW() == 1;
         // Tiles of 3 taps on a kernel 3 wide, dilation 1: each tile is one kernel row, 3 neighbouring floats.
         boolean row3 = T == 3 && g.kernelW() == 3 && g.dilationW() == 1;
+        WarmUpSegments guard = row3 ? ROW3_TILE_CALLS : T == 3 ? TILE3_CALLS : square3 ? SQUARE3_TILE_CALLS
+                : TAPS_TILE_CALLS; // the guard of the tile method the branches below call
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
         int weights = g.outChannels() * k;
         // Every entry is written by exactly one tile, so the caller's buffer is reused without clearing.
@@ -247,8 +249,6 @@ final class ChannelConvolution {
                         for (int c = 0; c < cg; c++) {
                             for (int tg = 0; tg < groups; tg++) {
                                 int count = images * positions;
-                                WarmUpSegments guard = row3 ? ROW3_TILE_CALLS : T == 3 ? TILE3_CALLS
-                                        : square3 ? SQUARE3_TILE_CALLS : TAPS_TILE_CALLS;
                                 int segment = guard.length();
                                 for (int q0 = 0; q0 < count; q0 += segment) {
                                     int q1 = Math.min(count, q0 + segment);

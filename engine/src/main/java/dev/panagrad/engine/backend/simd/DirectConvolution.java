@@ -408,11 +408,14 @@ final class DirectConvolution {
 
     /** {@code dw[o][j] += sum over q < qt of dy[o][q] * xpad[off[j] + q]}, for {@code o < og} and {@code j < k}. */
     private static void dots(int og, int k, int[] off, int qt, float[] dy, float[] xpad, float[] dw, int dwOff) {
+        float[] sums = DOT_SUMS.get();
+        WarmUpSegments guard = DOT_ROWS == 4 ? DOT4X4_CALLS : DOT2X4_CALLS;
         int o = 0;
         for (; o + DOT_ROWS <= og; o += DOT_ROWS) {
             int j = 0;
             for (; j + 4 <= k; j += 4) {
-                dotRows(DOT_ROWS, dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw, dwOff + o * k + j, k);
+                dotRows(DOT_ROWS, guard, sums, dy, o * qt, qt, xpad, off[j], off[j + 1], off[j + 2], off[j + 3], dw,
+                        dwOff + o * k + j, k);
             }
             for (; j < k; j++) {
                 for (int r = o; r < o + DOT_ROWS; r++) {
@@ -430,14 +433,13 @@ final class DirectConvolution {
     /**
      * {@code rows} rows of dY (at d0, stride ld) against four shifted rows of x, over ld positions:
      * {@code dw[w0 + r ldw + c] += sum_q dy[r][q] x[c][q]}. The positions run in segments whose vector
-     * sums carry over through {@code sums}, so the bits are those of one long loop; the segments are short
-     * until the loop is compiled as a method ({@link WarmUpSegments}: a long first call made an OSR
-     * version that boxed its vectors, at ResNet-18's and ResNet-50's plane sizes).
+     * sums carry over through {@code sums} (this thread's), so the bits are those of one long loop; the
+     * segments are short until the tile is compiled as a method ({@code guard}, a {@link WarmUpSegments}:
+     * a long first call made an OSR version that boxed its vectors, at ResNet-18's and ResNet-50's plane
+     * sizes).
      */
-    private static void dotRows(int rows, float[] dy, int d0, int ld, float[] x, int x0, int x1, int x2, int x3,
-                                float[] dw, int w0, int ldw) {
-        WarmUpSegments guard = rows == 4 ? DOT4X4_CALLS : DOT2X4_CALLS;
-        float[] sums = DOT_SUMS.get();
+    private static void dotRows(int rows, WarmUpSegments guard, float[] sums, float[] dy, int d0, int ld, float[] x,
+                                int x0, int x1, int x2, int x3, float[] dw, int w0, int ldw) {
         int segment = guard.length();
         for (int q0 = 0; q0 < ld; q0 += segment) {
             int q1 = Math.min(ld, q0 + segment);
