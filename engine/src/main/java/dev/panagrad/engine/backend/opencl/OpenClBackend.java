@@ -691,13 +691,35 @@ public final class OpenClBackend implements Backend {
         return (int) Math.max(1, Math.min(g.batch(), columnBudget / Math.max(1, perImage)));
     }
 
-    private void convMeta(ConvGeometry g, int group, int firstImage, int images) {
-        int[] m = {g.inChannels(), g.inH(), g.inW(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(),
-                g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW(), g.groupInChannels(),
-                group * g.groupInChannels(), images, firstImage, g.outChannels(), g.groupOutChannels(),
-                group * g.groupOutChannels()};
-        launcher.meta(m, 0);
-        launcher.sendMeta();
+    /** One chunk of images of one group: its first image, its image count and its column count. */
+    private interface ConvChunk {
+        void run(int group, int firstImage, int images, int columns);
+    }
+
+    /**
+     * The chunks of a convolution, group by group, each with its geometry in meta. The column temporaries
+     * the three passes allocate hold one chunk: rows times {@link #chunkColumns} floats.
+     */
+    private void forEachChunk(ConvGeometry g, ConvChunk body) {
+        int per = chunk(g);
+        int positions = g.outH() * g.outW();
+        for (int grp = 0; grp < g.groups(); grp++) {
+            for (int n0 = 0; n0 < g.batch(); n0 += per) {
+                int images = Math.min(per, g.batch() - n0);
+                int[] m = {g.inChannels(), g.inH(), g.inW(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(),
+                        g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW(), g.groupInChannels(),
+                        grp * g.groupInChannels(), images, n0, g.outChannels(), g.groupOutChannels(),
+                        grp * g.groupOutChannels()};
+                launcher.meta(m, 0);
+                launcher.sendMeta();
+                body.run(grp, n0, images, images * positions);
+            }
+        }
+    }
+
+    /** The columns of the largest chunk: its images' output positions. */
+    private static long chunkColumns(ConvGeometry g) {
+        return (long) chunk(g) * g.outH() * g.outW();
     }
 
     @Override
@@ -707,24 +729,17 @@ public final class OpenClBackend implements Backend {
             int wo = op.in(weight);
             int bo = bias == null ? 0 : op.in(bias);
             int oo = op.out(out, true);
-            int positions = g.outH() * g.outW();
-            int per = chunk(g);
             int k = g.patchSize();
             int og = g.groupOutChannels();
-            int col = op.temporary((long) k * per * positions, "convolution columns");
-            int tmp = op.temporary((long) og * per * positions, "convolution output columns");
-            for (int grp = 0; grp < g.groups(); grp++) {
-                for (int n0 = 0; n0 < g.batch(); n0 += per) {
-                    int images = Math.min(per, g.batch() - n0);
-                    int cols = images * positions;
-                    convMeta(g, grp, n0, images);
-                    kernel.columnsArgs(xo, col);
-                    op.elements(OpenClKernel.IM2COL, cols);
-                    gemmAt(op, false, false, og, cols, k, 1f, wo + grp * og * k, k, col, cols, 0f, tmp, cols);
-                    kernel.columnsToNchwArgs(tmp, oo, bo, bias != null);
-                    op.elements(OpenClKernel.COLUMNS_TO_NCHW, cols);
-                }
-            }
+            int col = op.temporary(k * chunkColumns(g), "convolution columns");
+            int tmp = op.temporary(og * chunkColumns(g), "convolution output columns");
+            forEachChunk(g, (grp, n0, images, cols) -> {
+                kernel.columnsArgs(xo, col);
+                op.elements(OpenClKernel.IM2COL, cols);
+                gemmAt(op, false, false, og, cols, k, 1f, wo + grp * og * k, k, col, cols, 0f, tmp, cols);
+                kernel.columnsToNchwArgs(tmp, oo, bo, bias != null);
+                op.elements(OpenClKernel.COLUMNS_TO_NCHW, cols);
+            });
         }
     }
 
@@ -734,25 +749,17 @@ public final class OpenClBackend implements Backend {
             int go = op.in(gradOut);
             int wo = op.in(weight);
             int xo = op.out(gradX, true);
-            int positions = g.outH() * g.outW();
-            int per = chunk(g);
             int k = g.patchSize();
             int og = g.groupOutChannels();
-            int cg = g.groupInChannels();
-            int gcol = op.temporary((long) k * per * positions, "convolution column gradients");
-            int gyt = op.temporary((long) og * per * positions, "convolution output-gradient columns");
-            for (int grp = 0; grp < g.groups(); grp++) {
-                for (int n0 = 0; n0 < g.batch(); n0 += per) {
-                    int images = Math.min(per, g.batch() - n0);
-                    int cols = images * positions;
-                    convMeta(g, grp, n0, images);
-                    kernel.columnsArgs(go, gyt);
-                    op.elements(OpenClKernel.NCHW_TO_COLUMNS, cols);
-                    gemmAt(op, true, false, k, cols, og, 1f, wo + grp * og * k, k, gyt, cols, 0f, gcol, cols);
-                    kernel.columnsArgs(gcol, xo);
-                    op.elements(OpenClKernel.COL2IM, images * cg * g.inH() * g.inW());
-                }
-            }
+            int gcol = op.temporary(k * chunkColumns(g), "convolution column gradients");
+            int gyt = op.temporary(og * chunkColumns(g), "convolution output-gradient columns");
+            forEachChunk(g, (grp, n0, images, cols) -> {
+                kernel.columnsArgs(go, gyt);
+                op.elements(OpenClKernel.NCHW_TO_COLUMNS, cols);
+                gemmAt(op, true, false, k, cols, og, 1f, wo + grp * og * k, k, gyt, cols, 0f, gcol, cols);
+                kernel.columnsArgs(gcol, xo);
+                op.elements(OpenClKernel.COL2IM, images * g.groupInChannels() * g.inH() * g.inW());
+            });
         }
     }
 
@@ -763,28 +770,21 @@ public final class OpenClBackend implements Backend {
             int xo = op.in(x);
             int go = op.in(gradOut);
             int wo = op.out(gradWeight, true);
-            int positions = g.outH() * g.outW();
-            int per = chunk(g);
             int k = g.patchSize();
             int og = g.groupOutChannels();
-            int col = op.temporary((long) k * per * positions, "convolution columns");
-            int gyt = op.temporary((long) og * per * positions, "convolution output-gradient columns");
-            for (int grp = 0; grp < g.groups(); grp++) {
-                for (int n0 = 0; n0 < g.batch(); n0 += per) {
-                    int images = Math.min(per, g.batch() - n0);
-                    int cols = images * positions;
-                    convMeta(g, grp, n0, images);
-                    kernel.columnsArgs(xo, col);
-                    op.elements(OpenClKernel.IM2COL, cols);
-                    kernel.columnsArgs(go, gyt);
-                    op.elements(OpenClKernel.NCHW_TO_COLUMNS, cols);
-                    // Chunks accumulate in order: beta 0 for the first, 1 after.
-                    gemmAt(op, false, true, og, k, cols, 1f, gyt, cols, col, cols, n0 == 0 ? 0f : 1f,
-                            wo + grp * og * k, k);
-                }
-            }
+            int col = op.temporary(k * chunkColumns(g), "convolution columns");
+            int gyt = op.temporary(og * chunkColumns(g), "convolution output-gradient columns");
+            forEachChunk(g, (grp, n0, images, cols) -> {
+                kernel.columnsArgs(xo, col);
+                op.elements(OpenClKernel.IM2COL, cols);
+                kernel.columnsArgs(go, gyt);
+                op.elements(OpenClKernel.NCHW_TO_COLUMNS, cols);
+                // Chunks accumulate in order: beta 0 for the first, 1 after.
+                gemmAt(op, false, true, og, k, cols, 1f, gyt, cols, col, cols, n0 == 0 ? 0f : 1f,
+                        wo + grp * og * k, k);
+            });
             if (gradBias != null) {
-                kernel.channelSumArgs(go, op.out(gradBias, true), g.batch(), g.outChannels(), positions);
+                kernel.channelSumArgs(go, op.out(gradBias, true), g.batch(), g.outChannels(), g.outH() * g.outW());
                 op.groups(OpenClKernel.CHANNEL_SUM, g.outChannels());
             }
         }
