@@ -99,18 +99,16 @@ final class DeviceMemory {
             return;
         }
         synchronized (lock) {
-            int saved = kernel.o0; // a host read may come while an op's arguments are being set
-            float savedScalar = kernel.f0;
-            kernel.stage = host;
-            kernel.transferArgs(b.offset);
-            launcher.elements(OpenClKernel.DOWNLOAD, host.length);
-            kernel.get(kernel.stage);
-            kernel.stage = new float[1];
-            downloads++;
-            downloadedFloats += host.length;
-            checkCanary();
-            kernel.o0 = saved;
-            kernel.f0 = savedScalar;
+            keepingArguments(() -> {
+                kernel.stage = host;
+                kernel.transferArgs(b.offset);
+                launcher.elements(OpenClKernel.DOWNLOAD, host.length);
+                kernel.get(kernel.stage);
+                kernel.stage = new float[1];
+                downloads++;
+                downloadedFloats += host.length;
+                checkCanary();
+            });
         }
     }
 
@@ -161,26 +159,40 @@ final class DeviceMemory {
 
     /** Uploads the host values, or fills the region with zeros for a storage whose host array was never needed. */
     private void bringToDevice(Storage s, DeviceBuffer b) {
-        int saved = kernel.o0; // uploads happen while an op's arguments are being set
-        float savedScalar = kernel.f0;
-        if (s.hostArrayAllocated()) {
-            float[] values = s.hostArrayForUpload();
-            if (values.length > 0) {
-                kernel.stage = values;
-                kernel.put(kernel.stage);
-                kernel.transferArgs(b.offset);
-                launcher.elements(OpenClKernel.UPLOAD, values.length);
-                kernel.stage = new float[1];
-                uploads++;
-                uploadedFloats += values.length;
+        keepingArguments(() -> {
+            if (s.hostArrayAllocated()) {
+                float[] values = s.hostArrayForUpload();
+                if (values.length > 0) {
+                    kernel.stage = values;
+                    kernel.put(kernel.stage);
+                    kernel.transferArgs(b.offset);
+                    launcher.elements(OpenClKernel.UPLOAD, values.length);
+                    kernel.stage = new float[1];
+                    uploads++;
+                    uploadedFloats += values.length;
+                }
+            } else {
+                kernel.fillArgs(b.offset, 0f);
+                launcher.elements(OpenClKernel.FILL, s.size());
             }
-        } else {
-            kernel.fillArgs(b.offset, 0f);
-            launcher.elements(OpenClKernel.FILL, s.size());
-        }
-        kernel.o0 = saved;
-        kernel.f0 = savedScalar;
+        });
         s.markUploaded();
+    }
+
+    /**
+     * Runs a transfer and puts back the argument fields it sets (the only ones: {@code o0} and
+     * {@code f0}; the op code and count are set by every launch), so that a transfer may come between an
+     * op's argument setter and its launch.
+     */
+    private void keepingArguments(Runnable transfer) {
+        int savedOffset = kernel.o0;
+        float savedScalar = kernel.f0;
+        try {
+            transfer.run();
+        } finally {
+            kernel.o0 = savedOffset;
+            kernel.f0 = savedScalar;
+        }
     }
 
     private void checkCanary() {
