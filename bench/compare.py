@@ -72,6 +72,11 @@ def key_values(text):
     return dict(re.findall(r"^(\w+)=(.*)$", text, re.M))
 
 
+def key_values_inline(text):
+    """{key: float} of every 'key=number' in text."""
+    return {k: float(v) for k, v in re.findall(r"(\w+)=(-?[\d.]+)\b", text)}
+
+
 def sides_report(isa):
     """What the JVM (MachineReport's keys) and the peer actually use, and a list of mismatches with the
     requested isa."""
@@ -272,16 +277,15 @@ def memory_rows(batch, threads):
            *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.TrainStepMemory", "20", str(batch), "5"]
     print("$", " ".join(cmd), flush=True)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    ours = {k: float(v) for k, v in re.findall(r"(\w+)_MB=([\d.]+)", out)}
-    peer = run_peer("torch_resnet_cifar.py", [20, batch, 5, threads])
-    theirs = {k: float(v) for k, v in re.findall(r"(\w+)_MB=([\d.]+)", peer)}
+    ours = key_values_inline(out)
+    theirs = key_values_inline(run_peer("torch_resnet_cifar.py", [20, batch, 5, threads]))
     return [
         (f"resnet20 train step, batch {batch}: peak heap (MB; PyTorch: peak RSS less RSS after import)",
-         f"{ours['peak_heap']:.0f}", f"{theirs['peak_rss'] - theirs['rss_after_import']:.0f}", "n/a"),
-        (f"resnet20 train step, batch {batch}: process peak RSS (MB)", f"{ours['peak_rss']:.0f}",
-         f"{theirs['peak_rss']:.0f}", f"{theirs['peak_rss'] / ours['peak_rss']:.2f}x"),
+         f"{ours['peak_heap_MB']:.0f}", f"{theirs['peak_rss_MB'] - theirs['rss_after_import_MB']:.0f}", "n/a"),
+        (f"resnet20 train step, batch {batch}: process peak RSS (MB)", f"{ours['peak_rss_MB']:.0f}",
+         f"{theirs['peak_rss_MB']:.0f}", f"{theirs['peak_rss_MB'] / ours['peak_rss_MB']:.2f}x"),
         (f"resnet20 train step, batch {batch}: allocated per step / live heap (MB)",
-         f"{ours['allocated_per_step']:.0f} / {ours['live_heap']:.0f}", "n/a", "n/a"),
+         f"{ours['allocated_per_step_MB']:.0f} / {ours['live_heap_MB']:.0f}", "n/a", "n/a"),
     ]
 
 
@@ -319,11 +323,6 @@ def cckd_rows(threads):
                          f"{run['peak_heap_MB']:.0f} / {run['allocated_per_step_MB']:.0f} / {run['live_heap_MB']:.0f}",
                          "n/a", "n/a"))
     return rows
-
-
-def key_values_inline(text):
-    """{key: float} of every 'key=number' in text."""
-    return {k: float(v) for k, v in re.findall(r"(\w+)=(-?[\d.]+)\b", text)}
 
 
 def profile_table(threads):
