@@ -37,7 +37,7 @@ public final class CorrelationCongruence {
         }
         Tensor t = teacher.detach();
         return switch (kernel) {
-            case CorrelationKernel.Bilinear b -> polynomial(student, t, new double[] {0, 1}, false);
+            case CorrelationKernel.Bilinear b -> polynomial(student, t, new float[] {0, 1}, false);
             case CorrelationKernel.GaussianTaylor g -> polynomial(student, t, coefficients(g), true);
             case CorrelationKernel.Gaussian g -> exactGaussian(student, t, g.gamma());
             case CorrelationKernel.Mmd m -> {
@@ -64,10 +64,11 @@ public final class CorrelationCongruence {
         }
     }
 
-    private static double[] coefficients(CorrelationKernel.GaussianTaylor g) {
-        double[] c = new double[g.order() + 1];
+    /** The kernel's Taylor coefficients c[0] .. c[P], in the float precision the kernels compute in. */
+    private static float[] coefficients(CorrelationKernel.GaussianTaylor g) {
+        float[] c = new float[g.order() + 1];
         for (int p = 0; p <= g.order(); p++) {
-            c[p] = g.coefficient(p);
+            c[p] = (float) g.coefficient(p);
         }
         return c;
     }
@@ -76,7 +77,7 @@ public final class CorrelationCongruence {
      * L = mean((g(S_s) - g(S_t))^2) for a polynomial g, with the hand-written backward described above.
      * The n x n part is one kernel that every backend provides, {@code Backend.polynomialDifference}.
      */
-    private static Tensor polynomial(Tensor student, Tensor teacher, double[] coeffs, boolean normalise) {
+    private static Tensor polynomial(Tensor student, Tensor teacher, float[] coeffs, boolean normalise) {
         int n = student.size(0);
         Tensor xs;
         Tensor norms;
@@ -93,7 +94,7 @@ public final class CorrelationCongruence {
             // kernel values, whose mean is the loss, and G's entries (C_s - C_t) g'(S_s), scaled in backward.
             Tensor squared = Tensor.empty(ss.shape());
             gMatrix = Tensor.empty(ss.shape());
-            Backends.current().polynomialDifference(floats(coeffs), ss.storage(), st.storage(), n * n,
+            Backends.current().polynomialDifference(coeffs, ss.storage(), st.storage(), n * n,
                     squared.storage(), gMatrix.storage());
             out = squared.mean();
         }
@@ -109,24 +110,16 @@ public final class CorrelationCongruence {
         });
     }
 
-    private static float[] floats(double[] c) {
-        float[] f = new float[c.length];
-        for (int i = 0; i < c.length; i++) {
-            f[i] = (float) c[i];
-        }
-        return f;
-    }
-
     /** X X^T, as {@code linear(X, X)}: GEMM reads the second X through its transpose flag, no copy. */
     private static Tensor gram(Tensor x) {
         return LinearAlgebra.linear(x, x, null);
     }
 
     /** sum_p c[p] s^p, element-wise, by Horner's rule. */
-    private static Tensor horner(Tensor s, double[] c) {
-        Tensor v = Tensor.full((float) c[c.length - 1], s.shape());
+    private static Tensor horner(Tensor s, float[] c) {
+        Tensor v = Tensor.full(c[c.length - 1], s.shape());
         for (int p = c.length - 2; p >= 0; p--) {
-            v = v.mul(s).add((float) c[p]);
+            v = v.mul(s).add(c[p]);
         }
         return v;
     }
