@@ -97,24 +97,19 @@ public final class CckdStep {
         for (int i = 0; i < warmup; i++) {
             step.run();
         }
-        System.gc();
-        long live = ProcessMemory.heapUsed();
-        ProcessMemory.resetPeaks();
-        long allocatedBefore = ProcessMemory.allocated();
+        ProcessMemory.Window window = ProcessMemory.Window.start();
         step.teacherNanos = 0;
         step.studentNanos = 0;
         float loss = 0;
         for (int i = 0; i < steps; i++) {
             loss = step.run();
         }
-        long allocated = (ProcessMemory.allocated() - allocatedBefore) / steps;
+        String memory = window.report(steps);
         System.out.printf(Locale.ROOT, "panagrad cckd resnet50->resnet18 batch=%d %dx%d: step_s=%.3f teacher_s=%.3f "
                         + "student_s=%.3f loss=%.4f%n", batch, HEIGHT, WIDTH,
                 (step.teacherNanos + step.studentNanos) / 1e9 / steps, step.teacherNanos / 1e9 / steps,
                 step.studentNanos / 1e9 / steps, loss);
-        System.out.printf(Locale.ROOT, "panagrad cckd memory: live_heap_MB=%.1f peak_heap_MB=%.1f allocated_per_step_MB=%.1f "
-                        + "peak_rss_MB=%.1f rss_at_start_MB=%.1f max_heap_MB=%.0f%n", live / 1e6,
-                ProcessMemory.peakHeap() / 1e6, allocated / 1e6, ProcessMemory.peakRss() / 1e6, rssAtStart / 1e6,
-                Runtime.getRuntime().maxMemory() / 1e6);
+        System.out.printf(Locale.ROOT, "panagrad cckd memory: %s rss_at_start_MB=%.1f max_heap_MB=%.0f%n", memory,
+                rssAtStart / 1e6, Runtime.getRuntime().maxMemory() / 1e6);
     }
 }

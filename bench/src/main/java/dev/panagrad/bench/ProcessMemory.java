@@ -6,6 +6,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * What a measured stretch of a program holds in memory: the Java heap's used bytes and its peak (the sum
@@ -14,6 +15,36 @@ import java.nio.file.Path;
  */
 final class ProcessMemory {
     private ProcessMemory() {
+    }
+
+    /**
+     * A measured stretch of steps: {@link #start()} after warm-up, {@link #report(int)} after the steps.
+     * Reports the live heap at the start, the peak heap and the bytes allocated per step over the
+     * stretch, and the process's peak resident set.
+     */
+    static final class Window {
+        private final long live;
+        private final long allocatedBefore;
+
+        private Window(long live, long allocatedBefore) {
+            this.live = live;
+            this.allocatedBefore = allocatedBefore;
+        }
+
+        /** Collects garbage, takes the live heap, and restarts the peaks and the count of allocated bytes. */
+        static Window start() {
+            System.gc();
+            long live = heapUsed();
+            resetPeaks();
+            return new Window(live, allocated());
+        }
+
+        /** {@code live_heap_MB=.. peak_heap_MB=.. allocated_per_step_MB=.. peak_rss_MB=..} over {@code steps}. */
+        String report(int steps) throws IOException {
+            long perStep = (allocated() - allocatedBefore) / steps;
+            return String.format(Locale.ROOT, "live_heap_MB=%.1f peak_heap_MB=%.1f allocated_per_step_MB=%.1f "
+                    + "peak_rss_MB=%.1f", live / 1e6, peakHeap() / 1e6, perStep / 1e6, peakRss() / 1e6);
+        }
     }
 
     /** Bytes of the heap in use now. */

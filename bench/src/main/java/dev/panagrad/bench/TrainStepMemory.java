@@ -23,18 +23,10 @@ public final class TrainStepMemory {
         for (int i = 0; i < 3; i++) {
             step.run();
         }
-        System.gc();
-        long live = ProcessMemory.heapUsed();
-        ProcessMemory.resetPeaks();
-        long allocatedBefore = ProcessMemory.allocated();
+        ProcessMemory.Window window = ProcessMemory.Window.start();
         for (int i = 0; i < steps; i++) {
             step.run();
         }
-        long allocated = (ProcessMemory.allocated() - allocatedBefore) / steps;
-        long peakHeap = ProcessMemory.peakHeap();
-        System.gc();
-        System.out.printf(Locale.ROOT, "panagrad resnet%d batch=%d memory: live_heap_MB=%.1f peak_heap_MB=%.1f "
-                        + "allocated_per_step_MB=%.1f peak_rss_MB=%.1f%n", depth, batch, live / 1e6, peakHeap / 1e6,
-                allocated / 1e6, ProcessMemory.peakRss() / 1e6);
+        System.out.printf(Locale.ROOT, "panagrad resnet%d batch=%d memory: %s%n", depth, batch, window.report(steps));
     }
 }
