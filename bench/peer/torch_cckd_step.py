@@ -36,24 +36,16 @@ x = torch.randn(batch, 3, 256, 128)
 y = torch.randint(0, CLASSES, (batch,))
 
 
-def features(m, images):
-    """The pooled embedding, as the models' forward computes it before the classifier."""
-    h = m.maxpool(m.relu(m.bn1(m.conv1(images))))
-    for s in range(m.num_stages):
-        h = getattr(m, f"layer{s + 1}")(h)
-    return m.avgpool(h).flatten(1)
-
-
 totals = [0.0, 0.0]
 
 
 def step():
     start = time.perf_counter()
     with torch.no_grad():
-        ft = features(teacher, x)
+        ft = teacher.features(x)
         zt, et = teacher.fc(ft), teacher_map(ft)
     taught = time.perf_counter()
-    fs = features(student, x)
+    fs = student.features(x)
     zs = student.fc(fs)
     kd = F.kl_div(F.log_softmax(zs / TAU, 1), F.softmax(zt / TAU, 1), reduction="batchmean") * TAU * TAU
     cc = ((cc_psi(student_map(fs)) - cc_psi(et)) ** 2).mean()

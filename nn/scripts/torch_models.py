@@ -83,13 +83,17 @@ class ResNet(nn.Module):
                 nn.init.constant_(m.weight, 1)
                 nn.init.constant_(m.bias, 0)
 
-    def forward(self, x):
+    def features(self, x):
+        """The pooled embedding, the classifier's input (Panagrad's ResNet.Output.embedding)."""
         x = self.relu(self.bn1(self.conv1(x)))
         if self.maxpool is not None:
             x = self.maxpool(x)
         for s in range(self.num_stages):
             x = getattr(self, f"layer{s + 1}")(x)
-        return self.fc(self.avgpool(x).flatten(1))
+        return self.avgpool(x).flatten(1)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 
 def create(name, num_classes=100, in_channels=3):
