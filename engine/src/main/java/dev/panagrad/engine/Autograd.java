@@ -42,6 +42,7 @@ public final class Autograd {
 
         /** Attaches the op to {@code output} when a gradient may flow, and returns {@code output}. */
         public Tensor result(Tensor output, BackwardFunction backward) {
+            output.storage().setMadeBy(name);
             boolean anomaly = Anomaly.isEnabled();
             if (anomaly) {
                 Anomaly.checkOutput(name, inputs, output);

@@ -1,5 +1,6 @@
 package dev.panagrad.engine;
 
+import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.Storage;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -61,14 +62,14 @@ final class GradientBuffers {
     static Storage take(int n) {
         GradientBuffers active = ACTIVE.get();
         if (active == null || n < MIN_SIZE) {
-            return new Storage(n);
+            return TensorScope.allocate(n, false);
         }
         ArrayDeque<Storage> q = active.free.get(n);
         Storage reused = q == null ? null : q.poll();
         if (reused != null) {
             REUSED.incrementAndGet();
         }
-        Storage s = reused == null ? new Storage(n) : reused;
+        Storage s = reused == null ? TensorScope.allocate(n, false) : reused;
         active.issued.put(s, 0);
         return s;
     }
@@ -89,6 +90,9 @@ final class GradientBuffers {
         Integer n = issued.get(s);
         if (n != null && n <= 0) {
             issued.remove(s);
+            if (HostArrayPool.isPoisoning()) {
+                java.util.Arrays.fill(s.array(), Float.NaN);
+            }
             free.computeIfAbsent(s.size(), k -> new ArrayDeque<>()).push(s);
         }
     }

@@ -66,7 +66,7 @@ public final class Tensor {
 
     /** Zeros of the given shape. */
     public static Tensor zeros(Shape shape) {
-        return new Tensor(new Storage(shape.numel()), shape);
+        return new Tensor(TensorScope.allocate(shape.numel(), true), shape);
     }
 
     /** Zeros of the given shape. */
@@ -270,7 +270,7 @@ public final class Tensor {
     }
 
     void setGrad(Tensor g) {
-        grad = g;
+        grad = g == null ? null : TensorScope.escape(g);
     }
 
     /** Drops the accumulated gradient (as PyTorch's {@code zero_grad(set_to_none=True)}). */

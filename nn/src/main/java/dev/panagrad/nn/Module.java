@@ -2,6 +2,7 @@ package dev.panagrad.nn;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -30,7 +31,7 @@ public abstract class Module {
     protected Tensor registerParameter(String name, Tensor value) {
         checkName(name);
         value.requiresGrad(true);
-        parameters.put(name, value);
+        parameters.put(name, TensorScope.escape(value));
         return value;
     }
 
@@ -42,7 +43,7 @@ public abstract class Module {
     /** Registers a state tensor stored with {@code dtype} in checkpoints; returns it. */
     protected Tensor registerBuffer(String name, Tensor value, DType dtype) {
         checkName(name);
-        buffers.put(name, value);
+        buffers.put(name, TensorScope.escape(value));
         bufferTypes.put(name, dtype);
         return value;
     }

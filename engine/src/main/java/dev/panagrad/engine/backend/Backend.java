@@ -157,7 +157,7 @@ public interface Backend {
     /**
      * 2-D convolution (cross-correlation, as PyTorch) of NCHW {@code x} with {@code weight}
      * [outChannels, inChannels / groups, kH, kW], plus {@code bias} [outChannels] when not null, into
-     * {@code out} [batch, outChannels, outH, outW].
+     * {@code out} [batch, outChannels, outH, outW], which is overwritten.
      */
     void conv2d(ConvGeometry g, Storage x, Storage weight, Storage bias, Storage out);
 

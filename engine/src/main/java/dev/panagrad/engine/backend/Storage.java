@@ -13,6 +13,9 @@ package dev.panagrad.engine.backend;
  *
  * <p>The version counter counts in-place writes made through the tensor API, so that autodiff can
  * detect a tensor that was saved for backward and then modified.
+ *
+ * <p>A storage can be {@linkplain #release released}: its host array goes back to the
+ * {@link HostArrayPool} and every later access fails with an error that names the op that made it.
  */
 public final class Storage {
     /** A copy of the values in a device's memory. */
@@ -32,6 +35,9 @@ public final class Storage {
     private DeviceCopy device;
     private boolean hostCurrent = true;
     private boolean deviceCurrent;
+    /** The op whose output this is, for error messages; null until an op says so. */
+    private String madeBy;
+    private boolean released;
 
     /** A zero-filled storage of {@code size} floats. */
     public Storage(int size) {
@@ -46,6 +52,22 @@ public final class Storage {
         this.data = data;
     }
 
+    /**
+     * A storage of {@code size} floats over an array from the {@link HostArrayPool} when one is free, else
+     * a new storage as {@link #Storage(int)}. With {@code zeroed} the values are zero, otherwise
+     * unspecified (for an output that a kernel writes in full).
+     */
+    public static Storage pooled(int size, boolean zeroed) {
+        float[] a = HostArrayPool.take(size);
+        if (a == null) {
+            return new Storage(size);
+        }
+        if (zeroed) {
+            java.util.Arrays.fill(a, 0f);
+        }
+        return new Storage(a);
+    }
+
     /** Wraps an array without copying; the caller gives up ownership of it. */
     public static Storage wrap(float[] data) {
         return new Storage(data);
@@ -58,6 +80,7 @@ public final class Storage {
 
     /** The host array, current, for reading and writing: any device copy becomes stale. */
     public float[] array() {
+        checkLive();
         syncHost();
         deviceCurrent = false;
         return host();
@@ -65,6 +88,7 @@ public final class Storage {
 
     /** The host array, current, for reading only: a device copy stays valid. */
     public float[] read() {
+        checkLive();
         syncHost();
         return host();
     }
@@ -90,15 +114,57 @@ public final class Storage {
         return d;
     }
 
+    // ---- lifetime ---------------------------------------------------------------------------------
+
+    /** Records the op that first wrote this storage as its output, for the message of a use after release. */
+    public void setMadeBy(String op) {
+        if (madeBy == null) {
+            madeBy = op;
+        }
+    }
+
+    /**
+     * Ends this storage's life: the host array, if any, goes back to the {@link HostArrayPool} and the
+     * device copy is dropped. Every later access throws. The caller must know that nothing reads it
+     * any more (a closed scope, a finished backward pass).
+     */
+    public void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        float[] d = data;
+        data = null;
+        device = null;
+        if (d != null) {
+            HostArrayPool.give(d);
+        }
+    }
+
+    /** Whether {@link #release} was called. */
+    public boolean isReleased() {
+        return released;
+    }
+
+    private void checkLive() {
+        if (released) {
+            throw new IllegalStateException("tensor of " + size + " floats"
+                    + (madeBy == null ? "" : ", output of " + madeBy) + ", used after its memory was released: the TensorScope that made it is closed. Keep a tensor "
+                    + "that must outlive its scope with TensorScope.keep");
+        }
+    }
+
     // ---- for device backends ----------------------------------------------------------------------
 
     /** The device copy, or null. */
     public DeviceCopy device() {
+        checkLive();
         return device;
     }
 
     /** Attaches a device copy that does not yet hold the values (upload, then {@link #markUploaded()}). */
     public void attach(DeviceCopy copy) {
+        checkLive();
         device = copy;
         deviceCurrent = false;
     }
@@ -110,6 +176,7 @@ public final class Storage {
 
     /** The host array without synchronising, for a device backend uploading it (the host is current). */
     public float[] hostArrayForUpload() {
+        checkLive();
         if (!hostCurrent) {
             throw new IllegalStateException("storage: the host copy is stale; download before uploading");
         }

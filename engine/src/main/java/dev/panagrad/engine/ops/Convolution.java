@@ -1,6 +1,7 @@
 package dev.panagrad.engine.ops;
 
 import dev.panagrad.engine.Autograd;
+import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.Backends;
@@ -36,7 +37,7 @@ public final class Convolution {
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
                                 int groups) {
         ConvGeometry g = geometry(x, weight, bias, stride, padding, dilation, groups);
-        Tensor out = Tensor.zeros(g.batch(), g.outChannels(), g.outH(), g.outW());
+        Tensor out = Tensor.empty(Shape.of(g.batch(), g.outChannels(), g.outH(), g.outW())); // written in full
         Backends.current().conv2d(g, x.storage(), weight.storage(), bias == null ? null : bias.storage(), out.storage());
         Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
         return Autograd.op("conv2d", inputs).saves(x, weight).result(out, (gy, needs) -> {
@@ -50,8 +51,8 @@ public final class Convolution {
             }
             boolean biasGrad = bias != null && needs[2];
             if (needs[1] || biasGrad) {
-                gw = Tensor.zeros(weight.shape());
-                gb = biasGrad ? Tensor.zeros(bias.shape()) : null;
+                gw = Tensor.empty(weight.shape()); // both written in full by the kernel
+                gb = biasGrad ? Tensor.empty(bias.shape()) : null;
                 be.conv2dBackwardWeight(g, x.storage(), gy.storage(), gw.storage(), gb == null ? null : gb.storage());
             }
             return bias == null ? new Tensor[] {gx, needs[1] ? gw : null} : new Tensor[] {gx, needs[1] ? gw : null, gb};

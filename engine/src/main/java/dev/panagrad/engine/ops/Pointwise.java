@@ -88,7 +88,7 @@ public final class Pointwise {
     /** y = op(x); dx = op.grad(x, y, dy). */
     private static Tensor map(String name, UnaryOp op, float p, float q, Tensor x) {
         Backend be = Backends.current();
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.empty(x.shape()); // written in full by the kernel
         be.unary(op, p, q, x.storage(), y.storage(), x.numel());
         return Autograd.op(name, x).saves(x, y).result(y, (g, needs) -> {
             Tensor gx = Tensor.empty(x.shape()); // written in full by the kernel

@@ -1,7 +1,9 @@
 package dev.panagrad.nn.models;
 
+import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.Init;
 import dev.panagrad.nn.Module;
 import dev.panagrad.nn.layers.AdaptiveAvgPool2d;
@@ -91,11 +93,28 @@ public final class ResNet extends Module {
         }
         List<Tensor> features = new ArrayList<>(stages.size());
         for (Sequential stage : stages) {
-            h = stage.forward(h);
+            for (int b = 0; b < stage.size(); b++) {
+                h = block(stage.get(b), h);
+            }
             features.add(h);
         }
         Tensor embedding = avgpool.forward(h).flatten(1, -1);
         return new Output(fc.forward(embedding), embedding, List.copyOf(features));
+    }
+
+    /**
+     * One residual block. Without a graph and inside a {@link TensorScope}, the block runs in a scope of
+     * its own that keeps only its output: an inference pass then holds one block's intermediates at a
+     * time, not the whole network's, until the caller's scope closes. With a graph, the intermediates
+     * are saved for backward and must live as long as the caller's scope.
+     */
+    private static Tensor block(Module block, Tensor x) {
+        if (Grad.isEnabled() || !TensorScope.isOpen()) {
+            return block.forward(x);
+        }
+        try (TensorScope scope = TensorScope.open()) {
+            return scope.keep(block.forward(x));
+        }
     }
 
     /** Width of the pooled embedding: the input size of {@code fc}. */

@@ -2,6 +2,7 @@ package dev.panagrad.nn.optim;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.DType;
 import dev.panagrad.nn.StateDict;
 import java.util.List;
@@ -73,8 +74,8 @@ public final class Adam extends Optimizer {
                     g = g.copy().addInPlace(p, (float) weightDecay);
                 }
                 if (m[i] == null) {
-                    m[i] = p.zerosLike();
-                    v[i] = p.zerosLike();
+                    m[i] = TensorScope.escape(p.zerosLike()); // state: outlives the step's scope
+                    v[i] = TensorScope.escape(p.zerosLike());
                 }
                 int t = ++steps[i];
                 m[i].mulInPlace((float) beta1).addInPlace(g, (float) (1 - beta1));

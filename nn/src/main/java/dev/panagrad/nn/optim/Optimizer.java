@@ -1,6 +1,7 @@
 package dev.panagrad.nn.optim;
 
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.StateDict;
 import java.util.List;
 
@@ -60,6 +61,6 @@ public abstract class Optimizer {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": state entry '" + key + "' has shape "
                     + t.shape() + ", the parameter has " + like.shape());
         }
-        return t.copy();
+        return TensorScope.escape(t.copy());
     }
 }

@@ -2,6 +2,7 @@ package dev.panagrad.nn.optim;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.nn.DType;
 import dev.panagrad.nn.StateDict;
@@ -50,7 +51,7 @@ public final class Sgd extends Optimizer {
                 }
                 boolean first = momentum != 0 && buffers[i] == null;
                 if (first) {
-                    buffers[i] = Tensor.zeros(p.shape());
+                    buffers[i] = TensorScope.escape(Tensor.zeros(p.shape())); // state: outlives the step's scope
                 }
                 // One pass over the parameter, its gradient and its momentum: the rule above, fused.
                 Backends.current().sgdStep(p.numel(), p.storage(), p.grad().storage(),

@@ -568,7 +568,7 @@ public final class KernelContract {
             float[][] gb = new float[2][];
             Backend[] backends = {tested, scalar};
             for (int k = 0; k < 2; k++) {
-                Storage o = new Storage(outSize);
+                Storage o = Storage.wrap(normal(outSize)); // overwritten, whatever it held
                 backends[k].conv2d(g, Storage.wrap(x), Storage.wrap(w), withBias ? Storage.wrap(bias) : null, o);
                 out[k] = o.array();
                 Storage dx = Storage.wrap(normal(x.length)); // overwritten, whatever it held

@@ -1,0 +1,202 @@
+package dev.panagrad.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.panagrad.engine.backend.HostArrayPool;
+import dev.panagrad.engine.ops.BatchNormalization;
+import dev.panagrad.engine.ops.Convolution;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TensorScopeTest {
+    /** Large enough to be pooled. */
+    private static final int N = 2 * HostArrayPool.MIN_SIZE;
+
+    @AfterEach
+    void restore() {
+        HostArrayPool.setPoison(false);
+        GradientBuffers.setEnabled(true);
+    }
+
+    @Test
+    void aTensorUsedAfterItsScopeClosedIsAnErrorNamingTheOpThatMadeIt() {
+        Tensor y;
+        try (TensorScope scope = TensorScope.open()) {
+            y = Tensor.randn(new Rng(1), N).relu();
+        }
+        Tensor dead = y;
+        assertThatThrownBy(dead::sum)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("output of relu")
+                .hasMessageContaining(N + " floats")
+                .hasMessageContaining("TensorScope");
+    }
+
+    @Test
+    void aViewOfAReleasedTensorIsReleasedToo() {
+        Tensor view;
+        try (TensorScope scope = TensorScope.open()) {
+            view = Tensor.randn(new Rng(1), N).exp().reshape(2, N / 2);
+        }
+        Tensor dead = view;
+        assertThatThrownBy(dead::toArray).hasMessageContaining("output of exp");
+    }
+
+    @Test
+    void aKeptTensorSurvivesItsScopeWithItsValues() {
+        Tensor x = Tensor.randn(new Rng(2), N);
+        float[] expected = x.exp().toArray();
+        Tensor kept;
+        try (TensorScope scope = TensorScope.open()) {
+            kept = scope.keep(x.exp());
+            x.sigmoid(); // dies with the scope
+        }
+        // The next scope's tensors of the same size come from the pool and must not land in the kept one.
+        try (TensorScope scope = TensorScope.open()) {
+            x.neg();
+            x.tanh();
+        }
+        assertThat(kept.toArray()).containsExactly(expected);
+    }
+
+    @Test
+    void aTensorKeptByAnInnerScopeBelongsToTheOuterOne() {
+        Tensor kept;
+        try (TensorScope outer = TensorScope.open()) {
+            try (TensorScope inner = TensorScope.open()) {
+                kept = inner.keep(Tensor.ones(N).mul(3f));
+            }
+            assertThat(kept.sum().item()).isEqualTo(3f * N);
+            assertThat(outer.size()).isEqualTo(1);
+        }
+        Tensor dead = kept;
+        assertThatThrownBy(dead::sum).hasMessageContaining("output of mul");
+    }
+
+    @Test
+    void closingAnOuterScopeClosesTheInnerOnesLeftOpen() {
+        TensorScope outer = TensorScope.open();
+        TensorScope.open();
+        Tensor y = Tensor.ones(N).mul(2f);
+        outer.close();
+        assertThat(TensorScope.isOpen()).isFalse();
+        assertThatThrownBy(y::sum).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void leafGradientsOutliveTheScopeOfTheirBackwardPass() {
+        Tensor w = Tensor.randn(new Rng(3), N).requiresGrad(true);
+        try (TensorScope scope = TensorScope.open()) {
+            w.mul(w).sum().backward();
+        }
+        assertThat(w.grad().toArray()).containsExactly(w.mul(2f).toArray());
+    }
+
+    @Test
+    void tensorsMadeOutsideAnyScopeAndSmallTensorsAreLeftToTheCollector() {
+        Tensor outside = Tensor.ones(N).mul(2f);
+        Tensor small;
+        try (TensorScope scope = TensorScope.open()) {
+            small = Tensor.ones(4).mul(2f);
+            outside.add(1f);
+            assertThat(scope.size()).isEqualTo(1);
+        }
+        assertThat(outside.sum().item()).isEqualTo(2f * N);
+        assertThat(small.sum().item()).isEqualTo(8f);
+    }
+
+    @Test
+    void aSecondStepTakesItsMemoryFromThePoolTheFirstGaveBack() {
+        Tensor x = Tensor.randn(new Rng(4), 3 * N + 7);
+        try (TensorScope scope = TensorScope.open()) {
+            x.exp().sigmoid();
+        }
+        long taken = HostArrayPool.counts()[0];
+        try (TensorScope scope = TensorScope.open()) {
+            x.exp().sigmoid();
+        }
+        assertThat(HostArrayPool.counts()[0]).isGreaterThanOrEqualTo(taken + 2);
+    }
+
+    @Test
+    void aScopeClosedOnAnotherThreadIsRefused() throws Exception {
+        TensorScope scope = TensorScope.open();
+        try {
+            Throwable[] thrown = new Throwable[1];
+            Thread t = new Thread(() -> {
+                try {
+                    scope.close();
+                } catch (Throwable e) {
+                    thrown[0] = e;
+                }
+            }, "other");
+            t.start();
+            t.join();
+            assertThat(thrown[0]).isInstanceOf(IllegalStateException.class).hasMessageContaining("opened on");
+        } finally {
+            scope.close();
+        }
+    }
+
+    @Test
+    void residualBlocksTrainBitIdenticallyWithScopesAndPooledMemoryPoisoned() {
+        GradientBuffers.setEnabled(false); // every output in fresh, zeroed memory
+        float[][] plain = threeSteps(false);
+        GradientBuffers.setEnabled(true);
+        HostArrayPool.setPoison(true); // a kernel that read its output before writing it would now see NaN
+        float[][] scoped = threeSteps(true);
+        for (int i = 0; i < plain.length; i++) {
+            assertThat(scoped[i]).containsExactly(plain[i]);
+        }
+    }
+
+    /** Three gradient-descent steps on two residual blocks; the parameters after them. */
+    private static float[][] threeSteps(boolean scoped) {
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.randn(rng, 2, 8, 16, 16);
+        Tensor[] params = new Tensor[8];
+        for (int i = 0; i < 4; i++) {
+            params[i] = Tensor.randn(rng, 8, 8, 3, 3).mul(0.2f).requiresGrad(true);
+        }
+        for (int i = 4; i < 8; i++) {
+            params[i] = Tensor.randn(rng, 8).mul(0.1f).add(i % 2 == 0 ? 1f : 0f).requiresGrad(true);
+        }
+        for (int step = 0; step < 3; step++) {
+            TensorScope scope = scoped ? TensorScope.open() : null;
+            try {
+                for (Tensor p : params) {
+                    p.zeroGrad();
+                }
+                Tensor h = x;
+                for (int b = 0; b < 2; b++) {
+                    Tensor a = conv(h, params[2 * b]);
+                    a = BatchNormalization.batchNorm(a, null, null, params[4 + 2 * b], params[5 + 2 * b], true, 0.1f,
+                            1e-5f).reluInPlace();
+                    a = BatchNormalization.batchNorm(conv(a, params[2 * b + 1]), null, null, null, null, true, 0.1f,
+                            1e-5f);
+                    h = a.addInPlace(h).reluInPlace();
+                }
+                h.mul(h).mean().backward();
+                try (var ignored = Grad.disabled()) {
+                    for (Tensor p : params) {
+                        p.addInPlace(p.grad(), -0.1f);
+                    }
+                }
+            } finally {
+                if (scope != null) {
+                    scope.close();
+                }
+            }
+        }
+        float[][] values = new float[params.length][];
+        for (int i = 0; i < params.length; i++) {
+            values[i] = params[i].toArray();
+        }
+        return values;
+    }
+
+    private static Tensor conv(Tensor x, Tensor w) {
+        return Convolution.conv2d(x, w, null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+    }
+}
