@@ -1,5 +1,6 @@
 package dev.panagrad.engine.backend.simd;
 
+import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -77,13 +78,15 @@ final class ChannelConvolution {
         int plane = hp * row;
         // Tiles at the end of a row may read up to R positions past it: slack after the last plane.
         int bufferSize = cg * plane + R + kw * g.dilationW() + row;
-        float[][] packed = new float[g.groups()][blocks * k * CO];
+        int groupWeights = blocks * k * CO;
+        // Channels past og in the last block stay zero.
+        float[] packed = HostArrayPool.borrowZeroed(g.groups() * groupWeights);
         for (int grp = 0; grp < g.groups(); grp++) {
             for (int o = 0; o < og; o++) {
                 int block = o / CO;
                 int lane = o % CO;
                 for (int t = 0; t < k; t++) {
-                    packed[grp][(block * k + t) * CO + lane] = w[(grp * og + o) * k + t];
+                    packed[grp * groupWeights + (block * k + t) * CO + lane] = w[(grp * og + o) * k + t];
                 }
             }
         }
@@ -105,18 +108,17 @@ final class ChannelConvolution {
             float[] xpad = buffer(buf, 0, bufferSize);
             float[] tile = buffer(buf, 1, R * CO);
             pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, s, xpad, 0, bufferSize);
-            float[] wg = packed[grp];
             for (int block = 0; block < blocks; block++) {
-                int wOff = block * k * CO;
+                int wOff = grp * groupWeights + block * k * CO;
                 int channels = Math.min(CO, og - block * CO);
                 for (int oy = 0; oy < oh; oy++) {
                     int rowBase = oy * g.strideH() * row;
                     for (int ox0 = 0; ox0 < ow; ox0 += R) {
                         int base = rowBase + ox0;
                         if (R == 4) {
-                            micro4(0, k, wg, wOff, xpad, taps, base, tile);
+                            micro4(0, k, packed, wOff, xpad, taps, base, tile);
                         } else {
-                            micro8(0, k, wg, wOff, xpad, taps, base, tile);
+                            micro8(0, k, packed, wOff, xpad, taps, base, tile);
                         }
                         int positions = Math.min(R, ow - ox0);
                         int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
@@ -142,11 +144,14 @@ final class ChannelConvolution {
                 }
             }
         });
+        HostArrayPool.give(packed);
     }
 
     /** Input gradient of a stride-1 convolution: the forward of the transposed convolution on dY. */
     static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
-        forward(TransposedConvolution.geometry(g), gy, TransposedConvolution.weights(g, w), null, gx);
+        float[] flipped = TransposedConvolution.weights(g, w);
+        forward(TransposedConvolution.geometry(g), gy, flipped, null, gx);
+        HostArrayPool.give(flipped);
     }
 
     /** Images per chunk of the weight gradient: partial sums per chunk, added in chunk order. */

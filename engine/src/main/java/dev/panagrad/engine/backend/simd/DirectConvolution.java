@@ -1,5 +1,6 @@
 package dev.panagrad.engine.backend.simd;
 
+import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -117,6 +118,9 @@ final class DirectConvolution {
                 }
             }
         });
+        for (float[] p : packed) {
+            HostArrayPool.give(p);
+        }
     }
 
     /** tmp (slivers MR x qt) = packed weights . shifted rows of xpad, K-blocked. */
@@ -135,13 +139,14 @@ final class DirectConvolution {
 
     /**
      * Weights of each group packed as the GEMM packs A: K-blocks of KC, slivers of MR output channels
-     * (zero-padded), k-major inside a sliver.
+     * (zero-padded), k-major inside a sliver; borrowed from the {@link HostArrayPool}, to be given back.
      */
     private static float[][] packWeights(ConvGeometry g, float[] w, int slivers, int k) {
         int og = g.groupOutChannels();
-        float[][] packed = new float[g.groups()][slivers * MR * k];
+        float[][] packed = new float[g.groups()][];
         for (int grp = 0; grp < g.groups(); grp++) {
-            float[] p = packed[grp];
+            float[] p = HostArrayPool.borrowZeroed(slivers * MR * k); // slivers' padding channels stay zero
+            packed[grp] = p;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 for (int s = 0; s < slivers; s++) {
@@ -308,7 +313,9 @@ final class DirectConvolution {
     // ---- input gradient ----------------------------------------------------------------------------
 
     static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
-        forward(TransposedConvolution.geometry(g), gy, TransposedConvolution.weights(g, w), null, gx);
+        float[] flipped = TransposedConvolution.weights(g, w);
+        forward(TransposedConvolution.geometry(g), gy, flipped, null, gx);
+        HostArrayPool.give(flipped);
     }
 
     // ---- weight gradient ---------------------------------------------------------------------------
@@ -330,7 +337,7 @@ final class DirectConvolution {
         int outPlane = plan.oh * plan.ow;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
         int perBlock = Math.max(1, WEIGHT_BLOCK_FLOATS / Math.max(1, cg * plan.plane));
-        float[] partialW = new float[chunks * weights];
+        float[] partialW = HostArrayPool.borrowZeroed(chunks * weights);
         float[] partialB = gb == null ? null : new float[chunks * g.outChannels()];
         dev.panagrad.engine.backend.Parallel.Range body = (c0, c1) -> {
             for (int chunk = c0; chunk < c1; chunk++) {
@@ -359,6 +366,7 @@ final class DirectConvolution {
             body.run(0, chunks);
         }
         SimdConvolution.sumChunks(partialW, chunks, weights, gw);
+        HostArrayPool.give(partialW);
         if (gb != null) {
             SimdConvolution.sumChunks(partialB, chunks, g.outChannels(), gb);
         }

@@ -1,5 +1,6 @@
 package dev.panagrad.engine.backend.simd;
 
+import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.backend.Parallel;
 import dev.panagrad.engine.backend.ReduceOp;
@@ -82,7 +83,7 @@ final class GemmConvolution {
         int plane = g.inH() * g.inW();
         int weights = g.outChannels() * k;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
-        float[] partialW = new float[chunks * weights];
+        float[] partialW = HostArrayPool.borrowZeroed(chunks * weights);
         float[] partialB = gb == null ? null : new float[chunks * g.outChannels()];
         Parallel.Range body = (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
@@ -120,6 +121,7 @@ final class GemmConvolution {
             body.run(0, chunks);
         }
         SimdConvolution.sumChunks(partialW, chunks, weights, gw);
+        HostArrayPool.give(partialW);
         if (gb != null) {
             SimdConvolution.sumChunks(partialB, chunks, g.outChannels(), gb);
         }

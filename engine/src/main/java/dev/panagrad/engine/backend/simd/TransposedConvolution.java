@@ -1,5 +1,6 @@
 package dev.panagrad.engine.backend.simd;
 
+import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.ConvGeometry;
 
 /**
@@ -18,13 +19,16 @@ final class TransposedConvolution {
                 g.dilationW() * (g.kernelW() - 1) - g.padW(), g.dilationH(), g.dilationW(), g.groups());
     }
 
-    /** {@code W'[grp Cg + c][o][ky][kx] = W[grp Og + o][c][kH - 1 - ky][kW - 1 - kx]}. */
+    /**
+     * {@code W'[grp Cg + c][o][ky][kx] = W[grp Og + o][c][kH - 1 - ky][kW - 1 - kx]}, in an array borrowed
+     * from the {@link HostArrayPool}: give it back when done.
+     */
     static float[] weights(ConvGeometry g, float[] w) {
         int og = g.groupOutChannels();
         int cg = g.groupInChannels();
         int kh = g.kernelH();
         int kw = g.kernelW();
-        float[] flipped = new float[w.length];
+        float[] flipped = HostArrayPool.borrow(w.length); // every element written below
         for (int grp = 0; grp < g.groups(); grp++) {
             for (int o = 0; o < og; o++) {
                 for (int c = 0; c < cg; c++) {
