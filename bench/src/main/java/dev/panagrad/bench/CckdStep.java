@@ -10,6 +10,7 @@ import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.loss.Losses;
 import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;
@@ -66,6 +67,12 @@ public final class CckdStep {
 
     /** One step; adds its teacher and student times to the running totals. */
     float run() {
+        try (TensorScope step = TensorScope.open()) { // the step's tensors die with it
+            return timedStep();
+        }
+    }
+
+    private float timedStep() {
         long start = System.nanoTime();
         ResNet.Output t;
         try (var noGraph = Grad.disabled()) { // the teacher only answers

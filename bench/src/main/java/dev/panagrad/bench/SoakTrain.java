@@ -3,6 +3,7 @@ package dev.panagrad.bench;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.data.DataLoader;
 import dev.panagrad.nn.data.GeneratedImages;
 import dev.panagrad.nn.data.RandomBatchSampler;
@@ -18,8 +19,8 @@ import java.util.Locale;
 
 /**
  * A soak run: {@code steps} training steps of a ResNet-8 on generated 32 x 32 images through the data
- * loader (augmentation, two workers), with the live heap measured after a full GC every
- * {@code every} steps. A leak shows as live heap growing after warm-up.
+ * loader (augmentation, two workers), each in a {@link TensorScope}, with the live heap (after a full GC)
+ * and the resident set measured every {@code every} steps. A leak shows as either growing after warm-up.
  * {@code java --add-modules=jdk.incubator.vector -XX:+UseG1GC -cp bench/target/benchmarks.jar
  * dev.panagrad.bench.SoakTrain [steps=1000] [every=100]}.
  */
@@ -35,7 +36,7 @@ public final class SoakTrain {
         ResNet model = ResNets.create("resnet8", split.train().numClasses(), rng);
         Sgd opt = new Sgd(model.parameters(), 0.05, 0.9, 0, 5e-4, false);
         Transform augment = Transform.compose(java.util.List.of(Transform.randomCrop(4), Transform.horizontalFlip(0.5f)));
-        System.out.printf("%6s %12s %12s %10s%n", "step", "live MB", "committed MB", "loss");
+        System.out.printf("%6s %12s %12s %10s %10s%n", "step", "live MB", "committed MB", "RSS MB", "loss");
         long start = System.nanoTime();
         int step = 0;
         DataLoader loader = new DataLoader(split.train(), new RandomBatchSampler(split.train().size(), 64, true, true, 7),
@@ -46,16 +47,20 @@ public final class SoakTrain {
                     if (step == steps) {
                         break;
                     }
-                    opt.zeroGrad();
-                    Tensor loss = Losses.crossEntropy(model.forward(b.images()), b.labels());
-                    loss.backward();
-                    opt.step();
+                    float l;
+                    try (TensorScope scope = TensorScope.open()) { // the step's tensors die with it
+                        opt.zeroGrad();
+                        Tensor loss = Losses.crossEntropy(model.forward(b.images()), b.labels());
+                        loss.backward();
+                        opt.step();
+                        l = loss.item();
+                    }
                     step++;
                     if (step % every == 0 || step == 1) {
-                        float l = loss.item();
                         System.gc();
                         long[] heap = heap();
-                        System.out.printf(Locale.ROOT, "%6d %12.1f %12.1f %10.4f%n", step, heap[0] / 1e6, heap[1] / 1e6, l);
+                        System.out.printf(Locale.ROOT, "%6d %12.1f %12.1f %10.1f %10.4f%n", step, heap[0] / 1e6,
+                                heap[1] / 1e6, ProcessMemory.rss() / 1e6, l);
                     }
                 }
             }

@@ -3,6 +3,7 @@ package dev.panagrad.bench;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.loss.Losses;
 import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;
@@ -37,10 +38,12 @@ public final class TrainingStep {
 
     /** Runs one step; returns the loss. */
     public float run() {
-        optimizer.zeroGrad();
-        Tensor loss = Losses.crossEntropy(model.forward(images), labels);
-        loss.backward();
-        optimizer.step();
-        return loss.item();
+        try (TensorScope step = TensorScope.open()) { // the step's tensors die with it
+            optimizer.zeroGrad();
+            Tensor loss = Losses.crossEntropy(model.forward(images), labels);
+            loss.backward();
+            optimizer.step();
+            return loss.item();
+        }
     }
 }

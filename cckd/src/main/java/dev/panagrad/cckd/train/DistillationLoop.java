@@ -10,6 +10,7 @@ import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.Module;
 import dev.panagrad.nn.data.BatchSampler;
 import dev.panagrad.nn.data.DataLoader;
@@ -149,14 +150,17 @@ public final class DistillationLoop implements AutoCloseable {
         int b = 0;
         long start = System.nanoTime();
         for (DataLoader.Batch batch : loader.epoch(epoch)) {
-            Map<String, Tensor> terms = step(batch.images(), batch.labels());
             int n = batch.size();
-            for (Map.Entry<String, Tensor> t : terms.entrySet()) {
-                if (!t.getKey().equals("logits")) {
-                    sums.merge(t.getKey(), (double) t.getValue().item() * n, Double::sum);
+            // Everything the step makes dies with it; its memory serves the next step. Read what we report first.
+            try (TensorScope step = TensorScope.open()) {
+                Map<String, Tensor> terms = step(batch.images(), batch.labels());
+                for (Map.Entry<String, Tensor> t : terms.entrySet()) {
+                    if (!t.getKey().equals("logits")) {
+                        sums.merge(t.getKey(), (double) t.getValue().item() * n, Double::sum);
+                    }
                 }
+                correct += Evaluation.topCounts(terms.get("logits"), batch)[0];
             }
-            correct += Evaluation.topCounts(terms.get("logits"), batch)[0];
             seen += n;
             b++;
             double seconds = (System.nanoTime() - start) / 1e9;

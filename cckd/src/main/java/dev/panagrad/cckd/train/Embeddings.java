@@ -2,6 +2,7 @@ package dev.panagrad.cckd.train;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.data.DataLoader;
 import dev.panagrad.nn.data.ImageDataset;
 import dev.panagrad.nn.data.RandomBatchSampler;
@@ -23,7 +24,9 @@ public record Embeddings(Tensor vectors, int[] labels) {
             int[] labels = new int[data.size()];
             int at = 0;
             for (DataLoader.Batch b : loader.epoch(0)) {
-                parts.add(model.forwardAll(b.images()).embedding());
+                try (TensorScope batch = TensorScope.open()) { // the batch's activations die here
+                    parts.add(batch.keep(model.forwardAll(b.images()).embedding()));
+                }
                 for (int i = 0; i < b.size(); i++) {
                     labels[at++] = b.labels().get(i);
                 }

@@ -2,6 +2,7 @@ package dev.panagrad.cckd.train;
 
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.data.DataLoader;
 import dev.panagrad.nn.data.ImageDataset;
 import dev.panagrad.nn.data.RandomBatchSampler;
@@ -20,8 +21,10 @@ public record Evaluation(double top1, double top5, int images) {
              DataLoader loader = new DataLoader(data, new RandomBatchSampler(data.size(), batchSize, false, false, 0),
                      transform, 0, 1, 0)) {
             for (DataLoader.Batch b : loader.epoch(0)) {
-                Tensor logits = model.forward(b.images());
-                int[] counts = topCounts(logits, b);
+                int[] counts;
+                try (TensorScope batch = TensorScope.open()) { // the batch's activations die here
+                    counts = topCounts(model.forward(b.images()), b);
+                }
                 correct1 += counts[0];
                 correct5 += counts[1];
             }

@@ -8,6 +8,7 @@ import dev.panagrad.cckd.train.Method;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
 import dev.panagrad.nn.data.ChannelStatistics;
 import dev.panagrad.nn.data.DataLoader;
 import dev.panagrad.nn.data.DatasetSplit;
@@ -97,23 +98,25 @@ public final class DistillYourOwn {
                 double sum = 0;
                 int batches = 0;
                 for (DataLoader.Batch b : loader.epoch(epoch)) {
-                    ResNet.Output s = model.forwardAll(b.images());
-                    Tensor loss = Losses.crossEntropy(s.logits(), b.labels());
-                    if (teacher != null) {
-                        ResNet.Output t;
-                        try (var noGraph = Grad.disabled()) { // the teacher only answers
-                            t = teacher.forwardAll(b.images());
+                    try (TensorScope step = TensorScope.open()) { // the step's tensors die with it
+                        ResNet.Output s = model.forwardAll(b.images());
+                        Tensor loss = Losses.crossEntropy(s.logits(), b.labels());
+                        if (teacher != null) {
+                            ResNet.Output t;
+                            try (var noGraph = Grad.disabled()) { // the teacher only answers
+                                t = teacher.forwardAll(b.images());
+                            }
+                            Tensor kd = KnowledgeDistillation.loss(s.logits(), t.logits(), paper.tau());
+                            Tensor cc = CorrelationCongruence.loss(head.forward(s.embedding()), t.embedding(),
+                                    paper.kernel());
+                            loss = loss.mul(paper.alpha()).add(kd.mul(1 - paper.alpha())).add(cc.mul(paper.beta()));
                         }
-                        loss = loss.mul(paper.alpha())
-                                .add(KnowledgeDistillation.loss(s.logits(), t.logits(), paper.tau()).mul(1 - paper.alpha()))
-                                .add(CorrelationCongruence.loss(head.forward(s.embedding()), t.embedding(), paper.kernel())
-                                        .mul(paper.beta()));
+                        sgd.zeroGrad();
+                        loss.backward();
+                        sgd.step();
+                        sum += loss.item();
+                        batches++;
                     }
-                    sgd.zeroGrad();
-                    loss.backward();
-                    sgd.step();
-                    sum += loss.item();
-                    batches++;
                 }
                 log.printf("%s epoch %d/%d: mean loss %.4f%n", role, epoch + 1, epochs, sum / batches);
             }
