@@ -386,6 +386,15 @@ public final class Tensor {
         return Arithmetic.addInPlace(this, other);
     }
 
+    /**
+     * {@code relu(this + other)} written over this tensor's storage in one pass, as
+     * {@code addInPlace(other).reluInPlace()}; other has this shape. Differentiable; not for leaves that
+     * require grad.
+     */
+    public Tensor addReluInPlace(Tensor other) {
+        return Arithmetic.addReluInPlace(this, other);
+    }
+
     /** {@code this *= factor} in place; returns this. */
     public Tensor mulInPlace(float factor) {
         checkInPlace("mulInPlace");

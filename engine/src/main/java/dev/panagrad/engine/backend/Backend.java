@@ -217,4 +217,33 @@ public interface Backend {
     void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
                            Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
                            Storage gradBeta);
+
+    // ---- fusions: each default is the definition, two kernels; a backend may do it in one pass ----------
+
+    /** {@code y = max(x * scale[c] + shift[c], 0)}: {@link #channelAffine}, then ReLU, without writing y twice. */
+    default void channelAffineRelu(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift,
+                                   Storage y) {
+        channelAffine(x, batch, channels, spatial, scale, shift, y);
+        unary(UnaryOp.RELU, 0f, 0f, y, y, batch * channels * spatial);
+    }
+
+    /**
+     * {@link #batchNormBackward} of the gradient that flows back through a ReLU with output {@code y}:
+     * {@code gradOut} where {@code y > 0}, else 0. Fused, the masked gradient is never written.
+     */
+    default void batchNormReluBackward(Storage x, Storage y, Storage gradOut, int batch, int channels, int spatial,
+                                       Storage mean, Storage invStd, Storage gamma, boolean training, Storage gradX,
+                                       Storage gradGamma, Storage gradBeta) {
+        int count = batch * channels * spatial;
+        Storage masked = new Storage(count);
+        unaryBackward(UnaryOp.RELU, 0f, 0f, y, y, gradOut, masked, count);
+        batchNormBackward(x, masked, batch, channels, spatial, mean, invStd, gamma, training, gradX, gradGamma,
+                gradBeta);
+    }
+
+    /** {@code out = max(a + b, 0)} over {@code count} elements of equal shape; out may be a. */
+    default void addRelu(Storage a, Storage b, Storage out, int count) {
+        binary(BinaryOp.ADD, new int[] {count}, a, new int[] {1}, b, new int[] {1}, out);
+        unary(UnaryOp.RELU, 0f, 0f, out, out, count);
+    }
 }

@@ -5,6 +5,7 @@ import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.BinaryOp;
+import dev.panagrad.engine.backend.UnaryOp;
 
 /**
  * Element-wise functions of two tensors, with NumPy broadcasting. Each backward returns gradients
@@ -40,6 +41,35 @@ public final class Arithmetic {
         a.storage().bumpVersion();
         Tensor out = Tensor.fromStorage(a.storage(), s);
         return Autograd.op("add_", a, b).result(out, (g, needs) -> new Tensor[] {g, g});
+    }
+
+    /**
+     * {@code relu(a + b)} written over a, the end of every residual block ({@code relu(out.add_(shortcut))}),
+     * in one pass instead of two. a and b have the same shape.
+     * <pre>
+     * forward    y = max(a + b, 0)                              addRelu
+     * backward   d = dy where y &gt; 0, else 0;  da = db = d      unaryBackward(RELU), read from y
+     * </pre>
+     * Both inputs receive the same gradient tensor, as add does.
+     */
+    public static Tensor addReluInPlace(Tensor a, Tensor b) {
+        if (a.isLeaf() && a.requiresGrad() && dev.panagrad.engine.Grad.isEnabled()) {
+            throw new IllegalStateException("addRelu_: in-place change of a leaf tensor of shape " + a.shape()
+                    + " that requires grad");
+        }
+        if (!b.shape().equals(a.shape())) {
+            throw new IllegalArgumentException("addRelu_: shapes " + a.shape() + " and " + b.shape() + " differ");
+        }
+        int n = a.numel();
+        Backends.current().addRelu(a.storage(), b.storage(), a.storage(), n);
+        a.storage().bumpVersion();
+        Tensor y = Tensor.fromStorage(a.storage(), a.shape());
+        return Autograd.op("addRelu_", a, b).saves(y).result(y, (g, needs) -> {
+            Tensor d = Tensor.empty(y.shape()); // written in full by the kernel
+            Backends.current().unaryBackward(UnaryOp.RELU, 0f, 0f, y.storage(), y.storage(), g.storage(), d.storage(),
+                    n);
+            return new Tensor[] {d, d};
+        });
     }
 
     public static Tensor sub(Tensor a, Tensor b) {

@@ -4,6 +4,7 @@ import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
+import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.UnaryOp;
 
@@ -24,6 +25,15 @@ import dev.panagrad.engine.backend.UnaryOp;
  * d var / d x_i = 2 (x_i - mean) / m. Carrying dy through them gives the two subtracted means, and
  * d xhat / d mean and d xhat / d var give no more terms. In evaluation, mean and var are running
  * statistics, constants, so batch norm is an affine map per channel.
+ *
+ * <p>Fused with the ReLU that follows it in every residual block ({@link #batchNormRelu}):
+ * <pre>
+ * forward    y = max(x scale + shift, 0)                                channelAffineRelu
+ * backward   dy' = dy where y &gt; 0, else 0; then the batch-norm backward above on dy'
+ *                                                                       batchNormReluBackward
+ * </pre>
+ * One pass writes y instead of two (affine, then ReLU over it), and backward never stores dy': the
+ * kernel reads dy through the mask. The op saves x and y, as batch norm and an in-place ReLU did.
  */
 public final class BatchNormalization {
     private BatchNormalization() {
@@ -38,7 +48,21 @@ public final class BatchNormalization {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, float momentum, float eps) {
-        checkShapes("batchNorm", x, runningMean, runningVar, weight, bias);
+        return normalize("batchNorm", x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * {@code relu(batchNorm(x, ...))} in one op: the same arguments and statistics as {@link #batchNorm}, one
+     * pass forward and one backward fewer (see the class comment).
+     */
+    public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                       boolean training, float momentum, float eps) {
+        return normalize("batchNormRelu", x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    private static Tensor normalize(String op, Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                    Tensor bias, boolean training, float momentum, float eps, boolean relu) {
+        checkShapes(op, x, runningMean, runningVar, weight, bias);
         int batch = x.size(0);
         int channels = x.size(1);
         int spatial = x.shape().product(2, x.rank());
@@ -48,7 +72,7 @@ public final class BatchNormalization {
         if (training) {
             int count = batch * spatial;
             if (count < 2) {
-                throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, "
+                throw new IllegalArgumentException(op + ": expected more than 1 value per channel when training, "
                         + "got input " + x.shape());
             }
             mean = Tensor.zeros(channels);
@@ -62,7 +86,7 @@ public final class BatchNormalization {
             }
         } else {
             if (runningMean == null || runningVar == null) {
-                throw new IllegalArgumentException("batchNorm: evaluation needs running statistics");
+                throw new IllegalArgumentException(op + ": evaluation needs running statistics");
             }
             mean = runningMean.copy();
             var = runningVar.copy();
@@ -70,19 +94,33 @@ public final class BatchNormalization {
         Tensor[] affine = scaleAndShift(mean, var, weight, bias, eps);
         Tensor invStd = affine[0];
         Tensor y = Tensor.empty(x.shape()); // written in full by the kernel
-        be.channelAffine(x.storage(), batch, channels, spatial, affine[1].storage(), affine[2].storage(), y.storage());
+        if (relu) {
+            be.channelAffineRelu(x.storage(), batch, channels, spatial, affine[1].storage(), affine[2].storage(),
+                    y.storage());
+        } else {
+            be.channelAffine(x.storage(), batch, channels, spatial, affine[1].storage(), affine[2].storage(),
+                    y.storage());
+        }
         Tensor[] inputs = weight != null && bias != null ? new Tensor[] {x, weight, bias}
                 : weight != null ? new Tensor[] {x, weight} : bias != null ? new Tensor[] {x, bias} : new Tensor[] {x};
-        return Autograd.op("batchNorm", inputs).saves(x).result(y, (g, needs) -> {
+        Tensor[] saved = relu ? new Tensor[] {x, y} : new Tensor[] {x};
+        return Autograd.op(op, inputs).saves(saved).result(y, (g, needs) -> {
             // dgamma = sum(dy xhat), dbeta = sum(dy), dx = gamma invStd (dy - mean(dy) - xhat mean(dy xhat)) in
             // training, gamma invStd dy in evaluation: one kernel, three sums per channel.
             Tensor gx = needs[0] ? Tensor.empty(x.shape()) : null; // written in full by the kernel
             Tensor gGamma = weight != null ? Tensor.zeros(channels) : null;
             Tensor gBeta = bias != null ? Tensor.zeros(channels) : null;
-            Backends.current().batchNormBackward(x.storage(), g.storage(), batch, channels, spatial, mean.storage(),
-                    invStd.storage(), weight == null ? null : weight.storage(), training,
-                    gx == null ? null : gx.storage(), gGamma == null ? null : gGamma.storage(),
-                    gBeta == null ? null : gBeta.storage());
+            Storage gamma = weight == null ? null : weight.storage();
+            Storage gxs = gx == null ? null : gx.storage();
+            Storage gGammas = gGamma == null ? null : gGamma.storage();
+            Storage gBetas = gBeta == null ? null : gBeta.storage();
+            if (relu) { // the same with dy masked by y > 0, the ReLU's backward
+                Backends.current().batchNormReluBackward(x.storage(), y.storage(), g.storage(), batch, channels,
+                        spatial, mean.storage(), invStd.storage(), gamma, training, gxs, gGammas, gBetas);
+            } else {
+                Backends.current().batchNormBackward(x.storage(), g.storage(), batch, channels, spatial,
+                        mean.storage(), invStd.storage(), gamma, training, gxs, gGammas, gBetas);
+            }
             Tensor[] grads = new Tensor[inputs.length];
             grads[0] = gx;
             int i = 1;
@@ -106,18 +144,35 @@ public final class BatchNormalization {
      */
     public static Tensor batchNormEvalInPlace(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
                                               Tensor bias, float eps) {
-        checkShapes("batchNormEvalInPlace", x, runningMean, runningVar, weight, bias);
+        return evalInPlace("batchNormEvalInPlace", x, runningMean, runningVar, weight, bias, eps, false);
+    }
+
+    /** {@link #batchNormEvalInPlace} followed by ReLU, in the same pass. */
+    public static Tensor batchNormReluEvalInPlace(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                                  Tensor bias, float eps) {
+        return evalInPlace("batchNormReluEvalInPlace", x, runningMean, runningVar, weight, bias, eps, true);
+    }
+
+    private static Tensor evalInPlace(String op, Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                      Tensor bias, float eps, boolean relu) {
+        checkShapes(op, x, runningMean, runningVar, weight, bias);
         if (runningMean == null || runningVar == null) {
-            throw new IllegalArgumentException("batchNormEvalInPlace: evaluation needs running statistics");
+            throw new IllegalArgumentException(op + ": evaluation needs running statistics");
         }
         if (Grad.isEnabled() && (x.requiresGrad() || weight != null && weight.requiresGrad()
                 || bias != null && bias.requiresGrad())) {
-            throw new IllegalStateException("batchNormEvalInPlace: input " + x.shape() + " or its parameters "
+            throw new IllegalStateException(op + ": input " + x.shape() + " or its parameters "
                     + "require grad and autograd is on; the backward of batch norm needs the input it would overwrite");
         }
         Tensor[] affine = scaleAndShift(runningMean, runningVar, weight, bias, eps);
-        Backends.current().channelAffine(x.storage(), x.size(0), x.size(1), x.shape().product(2, x.rank()),
-                affine[1].storage(), affine[2].storage(), x.storage());
+        int spatial = x.shape().product(2, x.rank());
+        if (relu) {
+            Backends.current().channelAffineRelu(x.storage(), x.size(0), x.size(1), spatial, affine[1].storage(),
+                    affine[2].storage(), x.storage());
+        } else {
+            Backends.current().channelAffine(x.storage(), x.size(0), x.size(1), spatial, affine[1].storage(),
+                    affine[2].storage(), x.storage());
+        }
         x.storage().bumpVersion();
         return Tensor.fromStorage(x.storage(), x.shape());
     }

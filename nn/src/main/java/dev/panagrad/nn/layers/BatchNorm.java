@@ -62,6 +62,24 @@ public abstract class BatchNorm extends Module {
         return BatchNormalization.batchNormEvalInPlace(x, runningMean, runningVar, weight, bias, eps);
     }
 
+    /**
+     * {@code relu(forward(x))} as one fused op ({@link BatchNormalization#batchNormRelu}): one pass forward,
+     * one backward, where batch norm then ReLU take two each. Like {@link #forwardInPlace}, it normalises
+     * x where it is in evaluation mode with autograd off.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        checkInput(x);
+        if (!isTraining() && !Grad.isEnabled()) {
+            return BatchNormalization.batchNormReluEvalInPlace(x, runningMean, runningVar, weight, bias, eps);
+        }
+        if (isTraining()) {
+            try (var ignored = Grad.disabled()) {
+                batchesTracked.copyFrom(batchesTracked.add(1f));
+            }
+        }
+        return BatchNormalization.batchNormRelu(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+    }
+
     public Tensor weight() {
         return weight;
     }

@@ -19,7 +19,6 @@ public final class BasicBlock extends Module {
 
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
-    private final ReLU relu;
     private final Conv2d conv2;
     private final BatchNorm2d bn2;
     private final Sequential downsample;
@@ -27,7 +26,8 @@ public final class BasicBlock extends Module {
     public BasicBlock(int inPlanes, int planes, int stride, Rng rng) {
         conv1 = registerModule("conv1", ResNet.conv(inPlanes, planes, 3, stride, 1, rng));
         bn1 = registerModule("bn1", new BatchNorm2d(planes));
-        relu = registerModule("relu", new ReLU(true));
+        // In the module tree as in torchvision; forward fuses it into batch norm and the residual add.
+        registerModule("relu", new ReLU(true));
         conv2 = registerModule("conv2", ResNet.conv(planes, planes, 3, 1, 1, rng));
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
         downsample = stride != 1 || inPlanes != planes * EXPANSION
@@ -38,9 +38,9 @@ public final class BasicBlock extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = relu.forward(bn1.forwardInPlace(conv1.forward(x)));
+        Tensor out = bn1.forwardRelu(conv1.forward(x));
         out = bn2.forwardInPlace(conv2.forward(out));
         Tensor shortcut = downsample == null ? x : downsample.forward(x);
-        return relu.forward(out.addInPlace(shortcut)); // as torchvision: out += identity
+        return out.addReluInPlace(shortcut); // as torchvision: relu(out += identity), fused
     }
 }

@@ -22,7 +22,6 @@ public final class Bottleneck extends Module {
     private final BatchNorm2d bn2;
     private final Conv2d conv3;
     private final BatchNorm2d bn3;
-    private final ReLU relu;
     private final Sequential downsample;
 
     public Bottleneck(int inPlanes, int planes, int stride, Rng rng) {
@@ -32,7 +31,8 @@ public final class Bottleneck extends Module {
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
         conv3 = registerModule("conv3", ResNet.conv(planes, planes * EXPANSION, 1, 1, 0, rng));
         bn3 = registerModule("bn3", new BatchNorm2d(planes * EXPANSION));
-        relu = registerModule("relu", new ReLU(true));
+        // In the module tree as in torchvision; forward fuses it into batch norm and the residual add.
+        registerModule("relu", new ReLU(true));
         downsample = stride != 1 || inPlanes != planes * EXPANSION
                 ? registerModule("downsample", new Sequential(ResNet.conv(inPlanes, planes * EXPANSION, 1, stride, 0, rng),
                         new BatchNorm2d(planes * EXPANSION)))
@@ -41,10 +41,10 @@ public final class Bottleneck extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = relu.forward(bn1.forwardInPlace(conv1.forward(x)));
-        out = relu.forward(bn2.forwardInPlace(conv2.forward(out)));
+        Tensor out = bn1.forwardRelu(conv1.forward(x));
+        out = bn2.forwardRelu(conv2.forward(out));
         out = bn3.forwardInPlace(conv3.forward(out));
         Tensor shortcut = downsample == null ? x : downsample.forward(x);
-        return relu.forward(out.addInPlace(shortcut)); // as torchvision: out += identity
+        return out.addReluInPlace(shortcut); // as torchvision: relu(out += identity), fused
     }
 }

@@ -33,7 +33,6 @@ public final class ResNet extends Module {
     private final String name;
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
-    private final ReLU relu;
     private final MaxPool2d maxpool;
     private final List<Sequential> stages = new ArrayList<>();
     private final AdaptiveAvgPool2d avgpool;
@@ -54,7 +53,8 @@ public final class ResNet extends Module {
         conv1 = registerModule("conv1", imagenetStem ? conv(inChannels, widths[0], 7, 2, 3, rng)
                 : conv(inChannels, widths[0], 3, 1, 1, rng));
         bn1 = registerModule("bn1", new BatchNorm2d(widths[0]));
-        relu = registerModule("relu", new ReLU(true));
+        // In the module tree as in torchvision; forward fuses it into batch norm and the residual add.
+        registerModule("relu", new ReLU(true));
         maxpool = imagenetStem ? registerModule("maxpool", new MaxPool2d(3, 2, 1)) : null;
         int inPlanes = widths[0];
         for (int s = 0; s < blocks.length; s++) {
@@ -87,7 +87,7 @@ public final class ResNet extends Module {
 
     /** Logits, embedding [N, {@link #embeddingSize()}] and the output of every stage, from one pass. */
     public Output forwardAll(Tensor x) {
-        Tensor h = relu.forward(bn1.forwardInPlace(conv1.forward(x)));
+        Tensor h = bn1.forwardRelu(conv1.forward(x));
         if (maxpool != null) {
             h = maxpool.forward(h);
         }

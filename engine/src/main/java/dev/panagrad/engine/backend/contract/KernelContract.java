@@ -67,6 +67,7 @@ public final class KernelContract {
             cases.add(new Case("select on " + shapes + " matches the oracle", () -> select(dims[0], dims[1])));
         }
         cases.add(new Case("axpy matches the oracle", this::axpy));
+        cases.add(new Case("add + relu matches the oracle, in place and not", this::addRelu));
         cases.add(new Case("polynomial difference of degree 0 to 4 matches the oracle", this::polynomialDifference));
         cases.add(new Case("sgd step matches the oracle with and without momentum, first and later steps, Nesterov",
                 this::sgdStep));
@@ -625,6 +626,21 @@ public final class KernelContract {
         {3, 2, 83},
     };
 
+    private void addRelu() {
+        for (int n : new int[] {1, 7, 64, 1000, 100_003}) {
+            float[] a = normal(n);
+            float[] b = normal(n);
+            Storage tested1 = Storage.wrap(normal(n)); // overwritten, whatever it held
+            Storage scalar1 = new Storage(n);
+            tested.addRelu(Storage.wrap(a), Storage.wrap(b), tested1, n);
+            scalar.addRelu(Storage.wrap(a), Storage.wrap(b), scalar1, n);
+            assertClose("addRelu n=" + n, tested1.array(), scalar1.array(), 0);
+            Storage inPlace = Storage.wrap(a.clone());
+            tested.addRelu(inPlace, Storage.wrap(b), inPlace, n);
+            assertClose("addRelu in place n=" + n, inPlace.array(), scalar1.array(), 0);
+        }
+    }
+
     private void batchNorm(int batch, int channels, int spatial) {
         float[] x = normal(batch * channels * spatial);
         for (int i = 0; i < x.length; i++) {
@@ -639,6 +655,10 @@ public final class KernelContract {
         for (int c = 0; c < channels; c++) {
             invStd[c] = 1f / (float) Math.sqrt(2f + c);
         }
+        float[] reluMask = normal(x.length);
+        for (int i = 0; i < reluMask.length; i++) {
+            reluMask[i] = Math.max(reluMask[i], 0f);
+        }
         float[][] results = new float[2][];
         Backend[] backends = {tested, scalar};
         for (int k = 0; k < 2; k++) {
@@ -647,7 +667,10 @@ public final class KernelContract {
             backends[k].batchNormStatistics(Storage.wrap(x), batch, channels, spatial, mean, var);
             Storage y = new Storage(x.length);
             backends[k].channelAffine(Storage.wrap(x), batch, channels, spatial, Storage.wrap(scale), Storage.wrap(shift), y);
-            float[] parts = concat(mean.array(), var.array(), y.array());
+            Storage yRelu = Storage.wrap(normal(x.length)); // overwritten, whatever it held
+            backends[k].channelAffineRelu(Storage.wrap(x), batch, channels, spatial, Storage.wrap(scale),
+                    Storage.wrap(shift), yRelu);
+            float[] parts = concat(mean.array(), var.array(), y.array(), yRelu.array());
             for (boolean training : new boolean[] {true, false}) {
                 Storage gx = new Storage(x.length);
                 Storage gg = new Storage(channels);
@@ -655,6 +678,14 @@ public final class KernelContract {
                 backends[k].batchNormBackward(Storage.wrap(x), Storage.wrap(gy), batch, channels, spatial,
                         Storage.wrap(m), Storage.wrap(invStd), Storage.wrap(gamma), training, gx, gg, gbeta);
                 parts = concat(parts, gx.array(), gg.array(), gbeta.array());
+                // Through a ReLU whose output is reluMask: about half of dy is masked.
+                Storage rx = Storage.wrap(normal(x.length));
+                Storage rg = Storage.wrap(normal(channels));
+                Storage rb = Storage.wrap(normal(channels));
+                backends[k].batchNormReluBackward(Storage.wrap(x), Storage.wrap(reluMask), Storage.wrap(gy), batch,
+                        channels, spatial, Storage.wrap(m), Storage.wrap(invStd), Storage.wrap(gamma), training, rx, rg,
+                        rb);
+                parts = concat(parts, rx.array(), rg.array(), rb.array());
             }
             results[k] = parts;
         }

@@ -254,8 +254,29 @@ public final class SimdBackend implements Backend {
     public void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
                                   Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
                                   Storage gradBeta) {
-        SimdBatchNorm.backward(x.array(), gradOut.array(), batch, channels, spatial, mean.array(), invStd.array(),
-                gamma == null ? null : gamma.array(), training, gradX == null ? null : gradX.array(),
+        SimdBatchNorm.backward(x.array(), null, gradOut.array(), batch, channels, spatial, mean.array(),
+                invStd.array(), gamma == null ? null : gamma.array(), training, gradX == null ? null : gradX.array(),
                 gradGamma == null ? null : gradGamma.array(), gradBeta == null ? null : gradBeta.array());
+    }
+
+    @Override
+    public void channelAffineRelu(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift,
+                                  Storage y) {
+        SimdBatchNorm.affineRelu(x.array(), batch, channels, spatial, scale.array(), shift.array(), y.array());
+    }
+
+    @Override
+    public void batchNormReluBackward(Storage x, Storage y, Storage gradOut, int batch, int channels, int spatial,
+                                      Storage mean, Storage invStd, Storage gamma, boolean training, Storage gradX,
+                                      Storage gradGamma, Storage gradBeta) {
+        float[] ys = y.read();
+        SimdBatchNorm.backward(x.array(), ys, gradOut.array(), batch, channels, spatial, mean.array(),
+                invStd.array(), gamma == null ? null : gamma.array(), training, gradX == null ? null : gradX.array(),
+                gradGamma == null ? null : gradGamma.array(), gradBeta == null ? null : gradBeta.array());
+    }
+
+    @Override
+    public void addRelu(Storage a, Storage b, Storage out, int count) {
+        SimdMaps.addRelu(a.array(), b.array(), out.array(), count);
     }
 }

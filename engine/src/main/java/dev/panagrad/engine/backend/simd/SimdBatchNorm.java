@@ -28,6 +28,16 @@ final class SimdBatchNorm {
     }
 
     static void affine(float[] x, int batch, int channels, int spatial, float[] scale, float[] shift, float[] y) {
+        affine(x, batch, channels, spatial, scale, shift, y, false);
+    }
+
+    /** {@code y = max(x scale + shift, 0)}, in the same pass. */
+    static void affineRelu(float[] x, int batch, int channels, int spatial, float[] scale, float[] shift, float[] y) {
+        affine(x, batch, channels, spatial, scale, shift, y, true);
+    }
+
+    private static void affine(float[] x, int batch, int channels, int spatial, float[] scale, float[] shift,
+                               float[] y, boolean relu) {
         int rows = batch * channels;
         Parallel.forRange(rows, Math.max(1, SimdMaps.GRAIN / Math.max(1, spatial)), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -36,23 +46,36 @@ final class SimdBatchNorm {
                 FloatVector b = FloatVector.broadcast(S, shift[c]);
                 int base = r * spatial;
                 int i = 0;
-                for (int end = S.loopBound(spatial); i < end; i += L) {
-                    FloatVector.fromArray(S, x, base + i).fma(a, b).intoArray(y, base + i);
-                }
-                for (; i < spatial; i++) {
-                    y[base + i] = x[base + i] * scale[c] + shift[c];
+                if (relu) {
+                    for (int end = S.loopBound(spatial); i < end; i += L) {
+                        FloatVector.fromArray(S, x, base + i).fma(a, b).max(0f).intoArray(y, base + i);
+                    }
+                    for (; i < spatial; i++) {
+                        y[base + i] = Math.max(x[base + i] * scale[c] + shift[c], 0f);
+                    }
+                } else {
+                    for (int end = S.loopBound(spatial); i < end; i += L) {
+                        FloatVector.fromArray(S, x, base + i).fma(a, b).intoArray(y, base + i);
+                    }
+                    for (; i < spatial; i++) {
+                        y[base + i] = x[base + i] * scale[c] + shift[c];
+                    }
                 }
             }
         });
     }
 
-    static void backward(float[] x, float[] gy, int batch, int channels, int spatial, float[] mean, float[] invStd,
-                         float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta) {
+    /**
+     * Gradients of batch norm; with {@code relu} not null, of batch norm followed by a ReLU whose output
+     * that is: each dy is read as {@code relu > 0 ? dy : 0}, and the masked gradient is never stored.
+     */
+    static void backward(float[] x, float[] relu, float[] gy, int batch, int channels, int spatial, float[] mean,
+                         float[] invStd, float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta) {
         int count = batch * spatial;
         float[] sumDy = new float[channels];
         float[] sumDyXhat = new float[channels];
         forChannels(channels, count, c -> {
-            gradientSums(gy, x, batch, channels, spatial, c, mean[c], sumDy, sumDyXhat);
+            gradientSums(gy, relu, x, batch, channels, spatial, c, mean[c], sumDy, sumDyXhat);
             sumDyXhat[c] *= invStd[c];
         });
         if (gGamma != null) {
@@ -75,10 +98,10 @@ final class SimdBatchNorm {
                     FloatVector vk = FloatVector.broadcast(S, k);
                     int i = 0;
                     for (int end = S.loopBound(spatial); i < end; i += L) {
-                        FloatVector.fromArray(S, gy, base + i).mul(vk).intoArray(gx, base + i);
+                        dy(gy, relu, base + i).mul(vk).intoArray(gx, base + i);
                     }
                     for (; i < spatial; i++) {
-                        gx[base + i] = k * gy[base + i];
+                        gx[base + i] = k * dy1(gy, relu, base + i);
                     }
                     continue;
                 }
@@ -91,10 +114,10 @@ final class SimdBatchNorm {
                 int i = 0;
                 for (int end = S.loopBound(spatial); i < end; i += L) {
                     FloatVector t = FloatVector.fromArray(S, x, base + i).fma(va, vb);
-                    FloatVector.fromArray(S, gy, base + i).fma(vk, t).intoArray(gx, base + i);
+                    dy(gy, relu, base + i).fma(vk, t).intoArray(gx, base + i);
                 }
                 for (; i < spatial; i++) {
-                    gx[base + i] = k * gy[base + i] + a * x[base + i] + b;
+                    gx[base + i] = k * dy1(gy, relu, base + i) + a * x[base + i] + b;
                 }
             }
         });
@@ -171,8 +194,8 @@ final class SimdBatchNorm {
      * Channel c's two gradient sums in one pass over gy and x: {@code sums[c] = sum of gy} and
      * {@code centred[c] = sum of gy (x - m)}.
      */
-    private static void gradientSums(float[] gy, float[] x, int batch, int channels, int spatial, int c, float m,
-                                     float[] sums, float[] centred) {
+    private static void gradientSums(float[] gy, float[] relu, float[] x, int batch, int channels, int spatial, int c,
+                                     float m, float[] sums, float[] centred) {
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
@@ -186,25 +209,36 @@ final class SimdBatchNorm {
             int base = (n * channels + c) * spatial;
             int i = 0;
             for (; i < end2; i += 2 * L) {
-                FloatVector g0 = FloatVector.fromArray(S, gy, base + i);
-                FloatVector g1 = FloatVector.fromArray(S, gy, base + i + L);
+                FloatVector g0 = dy(gy, relu, base + i);
+                FloatVector g1 = dy(gy, relu, base + i + L);
                 s0 = s0.add(g0);
                 s1 = s1.add(g1);
                 d0 = FloatVector.fromArray(S, x, base + i).sub(vm).fma(g0, d0);
                 d1 = FloatVector.fromArray(S, x, base + i + L).sub(vm).fma(g1, d1);
             }
             for (; i < end; i += L) {
-                FloatVector g = FloatVector.fromArray(S, gy, base + i);
+                FloatVector g = dy(gy, relu, base + i);
                 s0 = s0.add(g);
                 d0 = FloatVector.fromArray(S, x, base + i).sub(vm).fma(g, d0);
             }
             for (; i < spatial; i++) {
-                sTail += gy[base + i];
-                dTail += gy[base + i] * (x[base + i] - m);
+                float g = dy1(gy, relu, base + i);
+                sTail += g;
+                dTail += g * (x[base + i] - m);
             }
         }
         sums[c] = Lanes.sum(s0.add(s1)) + sTail;
         centred[c] = Lanes.sum(d0.add(d1)) + dTail;
+    }
+
+    /** L values of dy from i, through the ReLU with output relu when there is one (as UnaryOp.RELU's grad). */
+    private static FloatVector dy(float[] gy, float[] relu, int i) {
+        FloatVector g = FloatVector.fromArray(S, gy, i);
+        return relu == null ? g : g.blend(0f, FloatVector.fromArray(S, relu, i).compare(VectorOperators.GT, 0f).not());
+    }
+
+    private static float dy1(float[] gy, float[] relu, int i) {
+        return relu == null || relu[i] > 0f ? gy[i] : 0f;
     }
 
     private static void forChannels(int channels, int perChannel, java.util.function.IntConsumer body) {

@@ -222,4 +222,17 @@ final class SimdMaps {
             gx[i] = op.grad(x[i], y[i], gy[i], p, q);
         }
     }
+
+    /** {@code out = max(a + b, 0)}, one pass; out may be a. */
+    static void addRelu(float[] a, float[] b, float[] out, int count) {
+        Parallel.forRange(count, GRAIN, (from, to) -> {
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += L) {
+                FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).max(0f).intoArray(out, i);
+            }
+            for (; i < to; i++) {
+                out[i] = Math.max(a[i] + b[i], 0f);
+            }
+        });
+    }
 }
