@@ -89,6 +89,23 @@ public final class TensorScope implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Ends t's life now, before its scope closes, for code that knows nothing will read t again (a
+     * layer's output once the next layer has consumed it, without a graph). Its memory goes back to the
+     * pool at once. A tensor that no open scope on this thread owns (made outside any, or small) is left
+     * to the collector. Returns whether it was released.
+     */
+    public static boolean release(Tensor t) {
+        Storage s = t.storage();
+        for (TensorScope scope = CURRENT.get(); scope != null; scope = scope.parent) {
+            if (scope.made.remove(s) != null) {
+                s.release();
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Releases every storage made in this scope and not kept; closes inner scopes left open first. */
     @Override
     public void close() {

@@ -75,6 +75,19 @@ class TensorScopeTest {
     }
 
     @Test
+    void aTensorReleasedEarlyGoesBackToThePoolAndIsDeadAtOnce() {
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor y = Tensor.ones(N).mul(2f);
+            Tensor outside = Tensor.ones(4);
+            assertThat(TensorScope.release(y)).isTrue();
+            assertThat(TensorScope.release(outside)).as("too small to be owned").isFalse();
+            assertThat(scope.size()).as("the ones y was made from").isEqualTo(1);
+            assertThatThrownBy(y::sum).hasMessageContaining("output of mul");
+            assertThat(outside.sum().item()).isEqualTo(4f);
+        }
+    }
+
+    @Test
     void closingAnOuterScopeClosesTheInnerOnesLeftOpen() {
         TensorScope outer = TensorScope.open();
         TensorScope.open();

@@ -87,14 +87,26 @@ public final class ResNet extends Module {
 
     /** Logits, embedding [N, {@link #embeddingSize()}] and the output of every stage, from one pass. */
     public Output forwardAll(Tensor x) {
+        // Without a graph and inside a scope, an intermediate that is neither the input nor a stage's
+        // output dies as soon as the next layer has read it: inference holds one block's worth at a time.
+        boolean chain = !Grad.isEnabled() && TensorScope.isOpen();
         Tensor h = bn1.forwardRelu(conv1.forward(x));
         if (maxpool != null) {
-            h = maxpool.forward(h);
+            Tensor pooled = maxpool.forward(h);
+            if (chain) {
+                TensorScope.release(h);
+            }
+            h = pooled;
         }
         List<Tensor> features = new ArrayList<>(stages.size());
         for (Sequential stage : stages) {
             for (int b = 0; b < stage.size(); b++) {
-                h = block(stage.get(b), h);
+                Tensor next = block(stage.get(b), h);
+                if (chain && (features.isEmpty() || h != features.get(features.size() - 1))
+                        && next.storage() != h.storage()) {
+                    TensorScope.release(h);
+                }
+                h = next;
             }
             features.add(h);
         }

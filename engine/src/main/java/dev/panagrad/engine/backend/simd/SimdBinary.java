@@ -36,48 +36,42 @@ final class SimdBinary {
         });
     }
 
+    /**
+     * One row: {@code out[oo + i] = op(a[ao + i sa], b[bo + i sb])}. The vector loop covers the patterns
+     * where each operand is contiguous or broadcast; the op's switch sits inside it, so no vector crosses
+     * a method call: a call the JIT declines to inline (it would once the callee had a large compiled
+     * body of its own) makes it allocate every vector, which it did, some 440 MB per CCKD step.
+     */
     private static void row(BinaryOp op, float[] a, int ao, int sa, float[] b, int bo, int sb,
                             float[] out, int oo, int len) {
         int i = 0;
         int end = S.loopBound(len);
-        if (sa == 1 && sb == 1) {
+        if ((sa == 1 || sa == 0) && (sb == 1 || sb == 0) && sa + sb > 0) {
+            FloatVector constA = FloatVector.broadcast(S, sa == 0 ? a[ao] : 0f);
+            FloatVector constB = FloatVector.broadcast(S, sb == 0 ? b[bo] : 0f);
+            FloatVector zero = FloatVector.zero(S);
             for (; i < end; i += L) {
-                apply(op, FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
-            }
-        } else if (sa == 1 && sb == 0) {
-            FloatVector vb = FloatVector.broadcast(S, b[bo]);
-            for (; i < end; i += L) {
-                apply(op, FloatVector.fromArray(S, a, ao + i), vb).intoArray(out, oo + i);
-            }
-        } else if (sa == 0 && sb == 1) {
-            FloatVector va = FloatVector.broadcast(S, a[ao]);
-            for (; i < end; i += L) {
-                apply(op, va, FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+                FloatVector x = sa == 1 ? FloatVector.fromArray(S, a, ao + i) : constA;
+                FloatVector y = sb == 1 ? FloatVector.fromArray(S, b, bo + i) : constB;
+                FloatVector r = switch (op) {
+                    case ADD -> x.add(y);
+                    case SUB -> x.sub(y);
+                    case MUL -> x.mul(y);
+                    case DIV -> x.div(y);
+                    case MAX -> x.max(y);
+                    case MIN -> x.min(y);
+                    case GT -> zero.blend(1f, x.compare(VectorOperators.GT, y));
+                    case GE -> zero.blend(1f, x.compare(VectorOperators.GE, y));
+                    case LT -> zero.blend(1f, x.compare(VectorOperators.LT, y));
+                    case LE -> zero.blend(1f, x.compare(VectorOperators.LE, y));
+                    case EQ -> zero.blend(1f, x.compare(VectorOperators.EQ, y));
+                    case NE -> zero.blend(1f, x.compare(VectorOperators.NE, y));
+                };
+                r.intoArray(out, oo + i);
             }
         }
         for (; i < len; i++) {
             out[oo + i] = op.apply(a[ao + i * sa], b[bo + i * sb]);
         }
-    }
-
-    private static FloatVector apply(BinaryOp op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> a.max(b);
-            case MIN -> a.min(b);
-            case GT -> ones(a.compare(VectorOperators.GT, b));
-            case GE -> ones(a.compare(VectorOperators.GE, b));
-            case LT -> ones(a.compare(VectorOperators.LT, b));
-            case LE -> ones(a.compare(VectorOperators.LE, b));
-            case EQ -> ones(a.compare(VectorOperators.EQ, b));
-            case NE -> ones(a.compare(VectorOperators.NE, b));
-        };
-    }
-
-    private static FloatVector ones(jdk.incubator.vector.VectorMask<Float> mask) {
-        return FloatVector.zero(S).blend(1f, mask);
     }
 }
