@@ -198,14 +198,16 @@ def tile_rows(jvm):
              f"{tile_gflops:.1f}", f"peak {peak_gflops:.1f}", f"{tile_gflops / peak_gflops:.2f} of peak")]
 
 
-def resnet_rows(depths, batch, threads, quick):
-    ours = run_jmh("ResNetTrainStepBench", {"depth": ",".join(map(str, depths)), "batch": batch}, threads, quick)
+def resnet_rows(depths, batches, threads, quick):
+    ours = run_jmh("ResNetTrainStepBench", {"depth": ",".join(map(str, depths)), "batch": ",".join(map(str, batches))},
+                   threads, quick)
     rows = []
-    for d in depths:
-        m = re.search(r"train batch=\d+: ([\d.]+) img/s", run_peer("torch_resnet_cifar.py", [d, batch, 10, threads]))
-        ms, err = jmh_value(ours, f"batch={batch},depth={d}", "ms/op")
-        rows.append(row(f"resnet{d} train step, batch {batch} (images/s)", batch / (ms / 1000) if ms else None,
-                        float(m.group(1)) if m else None, err=err))
+    for batch in batches:
+        for d in depths:
+            m = re.search(r"train batch=\d+: ([\d.]+) img/s", run_peer("torch_resnet_cifar.py", [d, batch, 10, threads]))
+            ms, err = jmh_value(ours, f"batch={batch},depth={d}", "ms/op")
+            rows.append(row(f"resnet{d} train step, batch {batch} (images/s)", batch / (ms / 1000) if ms else None,
+                            float(m.group(1)) if m else None, err=err))
     return rows
 
 
@@ -271,22 +273,33 @@ def inference_rows(depths, batch, threads, quick):
     return rows
 
 
-def memory_rows(batch, threads):
-    """Peak memory of ResNet-20 training steps: the JVM's heap and RSS beside PyTorch's peak RSS."""
-    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", f"-Dpanagrad.threads={threads}",
-           *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.TrainStepMemory", "20", str(batch), "5"]
-    print("$", " ".join(cmd), flush=True)
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    ours = key_values_inline(out)
-    theirs = key_values_inline(run_peer("torch_resnet_cifar.py", [20, batch, 5, threads]))
-    return [
-        (f"resnet20 train step, batch {batch}: peak heap (MB; PyTorch: peak RSS less RSS after import)",
-         f"{ours['peak_heap_MB']:.0f}", f"{theirs['peak_rss_MB'] - theirs['rss_after_import_MB']:.0f}", "n/a"),
-        (f"resnet20 train step, batch {batch}: process peak RSS (MB)", f"{ours['peak_rss_MB']:.0f}",
-         f"{theirs['peak_rss_MB']:.0f}", f"{theirs['peak_rss_MB'] / ours['peak_rss_MB']:.2f}x"),
-        (f"resnet20 train step, batch {batch}: allocated per step / live heap (MB)",
-         f"{ours['allocated_per_step_MB']:.0f} / {ours['live_heap_MB']:.0f}", "n/a", "n/a"),
-    ]
+def memory_rows(depths, batches, threads):
+    """Peak memory of CIFAR ResNet training steps beside PyTorch's peak RSS. Panagrad runs twice per
+    model and batch: with the JVM's default heap, then with a heap sized from the work, 1.2 times the
+    live heap the first run measured (weights, optimiser state and the pooled step)."""
+    def ours(depth, batch, heap_args):
+        cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", *heap_args,
+               f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.TrainStepMemory",
+               str(depth), str(batch), "5"]
+        print("$", " ".join(cmd), flush=True)
+        return key_values_inline(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+    rows = []
+    for depth in depths:
+        for batch in batches:
+            default = ours(depth, batch, [])
+            sized_mb = int(1.2 * default["live_heap_MB"]) + 1
+            sized = ours(depth, batch, [f"-Xmx{sized_mb}m"])
+            theirs = key_values_inline(run_peer("torch_resnet_cifar.py", [depth, batch, 5, threads]))
+            label = f"resnet{depth} train step, batch {batch}"
+            for heap, run in (("default heap", default), (f"-Xmx{sized_mb}m", sized)):
+                rows.append((f"{label}, {heap}: process peak RSS (MB)", f"{run['peak_rss_MB']:.0f}",
+                             f"{theirs['peak_rss_MB']:.0f}", f"{theirs['peak_rss_MB'] / run['peak_rss_MB']:.2f}x"))
+            rows.append((f"{label}: live heap / peak heap / allocated per step (MB; PyTorch: peak RSS less RSS "
+                         f"after import)", f"{sized['live_heap_MB']:.0f} / {sized['peak_heap_MB']:.0f} / "
+                         f"{sized['allocated_per_step_MB']:.1f}",
+                         f"{theirs['peak_rss_MB'] - theirs['rss_after_import_MB']:.0f}", "n/a"))
+    return rows
 
 
 def cckd_rows(threads):
@@ -378,6 +391,7 @@ def main():
                          "paper's ResNet-50 -> ResNet-18 step at person re-identification size), "
                          "opencl (the OpenCL backend's GEMM and ResNet-20 step)")
     ap.add_argument("--depths", default="20,56")
+    ap.add_argument("--batches", default="64,256", help="batch sizes of the training-step speed and memory rows")
     a = ap.parse_args()
     if not os.path.exists(JAR):
         sys.exit("bench/target/benchmarks.jar is missing: mvn -q package -pl bench -am -DskipTests")
@@ -387,14 +401,15 @@ def main():
         print("WARNING:", p, file=sys.stderr)
     sizes = [int(s) for s in a.sizes.split(",")]
     depths = [int(d) for d in a.depths.split(",")]
+    batches = [int(b) for b in a.batches.split(",")]
     only = a.only.split(",")
     sections = [
         ("gemm", "sgemm", lambda: gemm_rows(sizes, a.threads, a.quick)),
         ("tile", "GEMM micro-kernel", lambda: tile_rows(jvm)),
-        ("resnet", "resnet train steps", lambda: resnet_rows(depths, 64, a.threads, a.quick)),
+        ("resnet", "resnet train steps", lambda: resnet_rows(depths, batches, a.threads, a.quick)),
         ("inference", "resnet inference", lambda: inference_rows(depths, 64, a.threads, a.quick)),
         ("layers", "convolutions and batch norm", lambda: conv_rows(a.threads, a.quick)),
-        ("memory", "memory", lambda: memory_rows(64, a.threads)),
+        ("memory", "memory", lambda: memory_rows(depths, batches, a.threads)),
         ("loader", "loader", lambda: loader_rows(a.threads, a.quick)),
         ("cc", "CC loss", lambda: cc_rows(a.threads, a.quick)),
         ("cckd", "CCKD step", lambda: cckd_rows(a.threads)),
