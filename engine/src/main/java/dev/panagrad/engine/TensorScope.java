@@ -133,6 +133,9 @@ public final class TensorScope implements AutoCloseable {
             s.release();
         }
         made.clear();
+        if (parent == null) {
+            HostArrayPool.trim(); // keep what a step of this thread's work uses, no more
+        }
     }
 
     /** Tensors this scope would release if it closed now. */

@@ -1,9 +1,9 @@
 package dev.panagrad.engine.backend;
 
-import java.lang.ref.SoftReference;
+import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -11,9 +11,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * caching allocator keyed by size. A training step makes the same activations every step, so after the
  * first step nearly every storage it needs is waiting here, and Java neither allocates nor zeroes it.
  *
- * <p>The pool holds its arrays through soft references: the garbage collector may empty it before it
- * would run out of heap, so a pool never makes a program fail that would run without one. Arrays below
- * {@link #MIN_SIZE} floats are left to the allocator, where they cost less than a lookup here.
+ * <p>The pool holds what one step needs, not more: {@link #trim()}, which a thread's outermost
+ * {@code TensorScope} calls when it closes, drops the arrays of each size that nobody took since the
+ * last trim (a size the step did not use at all, or more of it than the step needed). An earlier
+ * version held its arrays through soft references so that the collector could empty it; under a tight
+ * heap the collector did, every step, and each refill went down paths the JIT had not compiled, which
+ * sent whole kernels back to the interpreter. Kernel workspaces borrowed by code that never opens a
+ * scope stay here, one or two per size, until {@link #clear()}. Arrays below {@link #MIN_SIZE} floats
+ * are left to the allocator, where they cost less than a lookup here.
  *
  * <p>With {@code -Dpanagrad.pool.poison=true} (or {@link #setPoison}) every array given back is filled
  * with NaN, so a kernel that reads a new "empty" output before writing it shows up in its results. The
@@ -23,8 +28,13 @@ public final class HostArrayPool {
     /** Smaller arrays are not pooled. */
     public static final int MIN_SIZE = 1024;
 
-    private static final ConcurrentHashMap<Integer, ConcurrentLinkedDeque<SoftReference<float[]>>> FREE =
-            new ConcurrentHashMap<>();
+    /** The free arrays of one size, and the fewest there were since the last trim. */
+    private static final class Bin {
+        final ArrayDeque<float[]> free = new ArrayDeque<>();
+        int idle;
+    }
+
+    private static final Map<Integer, Bin> BINS = new HashMap<>();
     private static final AtomicLong TAKEN = new AtomicLong();
     private static final AtomicLong GIVEN = new AtomicLong();
     private static volatile boolean poison = Boolean.getBoolean("panagrad.pool.poison");
@@ -37,18 +47,16 @@ public final class HostArrayPool {
         if (size < MIN_SIZE) {
             return null;
         }
-        ConcurrentLinkedDeque<SoftReference<float[]>> q = FREE.get(size);
-        if (q == null) {
-            return null;
-        }
-        for (SoftReference<float[]> ref = q.pollFirst(); ref != null; ref = q.pollFirst()) {
-            float[] a = ref.get();
-            if (a != null) {
-                TAKEN.incrementAndGet();
-                return a;
+        synchronized (BINS) {
+            Bin bin = BINS.get(size);
+            if (bin == null || bin.free.isEmpty()) {
+                return null;
             }
+            float[] a = bin.free.pop();
+            bin.idle = Math.min(bin.idle, bin.free.size());
+            TAKEN.incrementAndGet();
+            return a;
         }
-        return null;
     }
 
     /**
@@ -79,16 +87,41 @@ public final class HostArrayPool {
             Arrays.fill(array, Float.NaN);
         }
         GIVEN.incrementAndGet();
-        FREE.computeIfAbsent(array.length, k -> new ConcurrentLinkedDeque<>()).offerFirst(new SoftReference<>(array));
+        synchronized (BINS) {
+            Bin bin = BINS.computeIfAbsent(array.length, k -> new Bin());
+            bin.free.push(array);
+        }
     }
 
-    /** Bytes held by the pool's arrays that the collector has not cleared. */
+    /**
+     * Drops, for each size, as many arrays as stayed free all along since the last trim: those the work
+     * in between did not need. Returns the bytes dropped.
+     */
+    public static long trim() {
+        long dropped = 0;
+        synchronized (BINS) {
+            var it = BINS.entrySet().iterator();
+            while (it.hasNext()) {
+                Bin bin = it.next().getValue();
+                for (int i = 0; i < bin.idle && !bin.free.isEmpty(); i++) {
+                    dropped += 4L * bin.free.removeLast().length;
+                }
+                if (bin.free.isEmpty()) {
+                    it.remove();
+                } else {
+                    bin.idle = bin.free.size();
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /** Bytes held by the pool's free arrays. */
     public static long retainedBytes() {
         long bytes = 0;
-        for (var q : FREE.values()) {
-            for (SoftReference<float[]> ref : q) {
-                float[] a = ref.get();
-                bytes += a == null ? 0 : 4L * a.length;
+        synchronized (BINS) {
+            for (var e : BINS.entrySet()) {
+                bytes += 4L * e.getKey() * e.getValue().free.size();
             }
         }
         return bytes;
@@ -101,7 +134,9 @@ public final class HostArrayPool {
 
     /** Drops every pooled array, for the collector to reclaim. */
     public static void clear() {
-        FREE.clear();
+        synchronized (BINS) {
+            BINS.clear();
+        }
     }
 
     /** Fill arrays given back with NaN (true) or leave them as they are (false, the default). */
