@@ -6,6 +6,8 @@ import dev.panagrad.engine.GraphExport;
 import dev.panagrad.engine.IntTensor;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
+import dev.panagrad.engine.TensorScope;
+import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.nn.io.Checkpoint;
 import dev.panagrad.nn.loss.Losses;
 import dev.panagrad.nn.models.ResNet;
@@ -50,6 +52,33 @@ class ReadmeExampleTest {
         } finally {
             Files.deleteIfExists(Path.of("resnet20.safetensors"));
         }
+    }
+
+    @Test
+    void trainingLoopExampleRunsEachStepInAScopeAndReusesItsMemory() {
+        Rng rng = new Rng(0);
+        ResNet net = ResNets.create("resnet8", 10, rng);
+        Sgd sgd = new Sgd(net.parameters(), 0.05, 0.9, 0, 5e-4, false);
+        Tensor images = Tensor.randn(rng, 16, 3, 32, 32);
+        IntTensor labels = IntTensor.of(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5});
+        long reusedBefore = HostArrayPool.counts()[0];
+        float[] losses = new float[3];
+        // snippet:training-loop
+        for (int step = 0; step < 3; step++) {
+            try (TensorScope scope = TensorScope.open()) {              // the step's tensors die at its end
+                Tensor loss = Losses.crossEntropy(net.forward(images), labels);
+                sgd.zeroGrad();
+                loss.backward();
+                sgd.step();
+                losses[step] = loss.item();                             // read what you need inside
+            }
+        }
+        // end snippet
+
+        assertThat(HostArrayPool.counts()[0]).as("arrays the later steps took from the pool")
+                .isGreaterThan(reusedBefore);
+        assertThat(losses[2]).isLessThan(losses[0]);
+        assertThat(net.parameters().get(0).grad().toArray()).as("gradients outlive the step").isNotEmpty();
     }
 
     @Test
