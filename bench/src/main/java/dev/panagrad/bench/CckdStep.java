@@ -67,7 +67,8 @@ public final class CckdStep {
 
     /** One step; adds its teacher and student times to the running totals. */
     float run() {
-        try (TensorScope step = TensorScope.open()) { // the step's tensors die with it
+        // Activations die as backward passes them, the step's other tensors at its end.
+        try (TensorScope step = TensorScope.open().releasingSavedTensors()) {
             return timedStep();
         }
     }

@@ -48,7 +48,8 @@ public final class SoakTrain {
                         break;
                     }
                     float l;
-                    try (TensorScope scope = TensorScope.open()) { // the step's tensors die with it
+                    // Activations die as backward passes them, the step's other tensors at its end.
+                    try (TensorScope scope = TensorScope.open().releasingSavedTensors()) {
                         opt.zeroGrad();
                         Tensor loss = Losses.crossEntropy(model.forward(b.images()), b.labels());
                         loss.backward();

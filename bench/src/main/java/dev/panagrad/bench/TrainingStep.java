@@ -38,7 +38,8 @@ public final class TrainingStep {
 
     /** Runs one step; returns the loss. */
     public float run() {
-        try (TensorScope step = TensorScope.open()) { // the step's tensors die with it
+        // Activations die as backward passes them, the step's other tensors at its end.
+        try (TensorScope step = TensorScope.open().releasingSavedTensors()) {
             optimizer.zeroGrad();
             Tensor loss = Losses.crossEntropy(model.forward(images), labels);
             loss.backward();

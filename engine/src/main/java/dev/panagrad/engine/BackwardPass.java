@@ -1,5 +1,6 @@
 package dev.panagrad.engine;
 
+import dev.panagrad.engine.backend.Storage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,7 +43,9 @@ final class BackwardPass {
                 }
                 Tensor[] grads = node.backward(g);
                 if (!retainGraph) {
-                    node.free();
+                    for (Storage s : node.free()) {
+                        TensorScope.releaseAfterBackward(s); // only where a scope asked for it
+                    }
                 }
                 if (Anomaly.isEnabled()) {
                     for (int i = 0; i < grads.length; i++) {

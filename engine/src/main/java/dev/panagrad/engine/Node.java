@@ -1,5 +1,7 @@
 package dev.panagrad.engine;
 
+import dev.panagrad.engine.backend.Storage;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -29,6 +31,7 @@ public final class Node {
         this.savedVersions = new int[saved.length];
         for (int i = 0; i < saved.length; i++) {
             savedVersions[i] = saved[i].storage().version();
+            saved[i].storage().holdForBackward();
         }
         this.backward = backward;
         this.callSite = callSite;
@@ -101,9 +104,17 @@ public final class Node {
         return grads;
     }
 
-    void free() {
+    /** Drops the backward and the saved tensors; returns the storages that no other node still saves. */
+    List<Storage> free() {
         backward = null;
+        List<Storage> unheld = new ArrayList<>();
+        for (int i = 0; i < saved.length; i++) {
+            if (saved[i] != null && saved[i].storage().dropForBackward() == 0) {
+                unheld.add(saved[i].storage());
+            }
+        }
         Arrays.fill(saved, null);
+        return unheld;
     }
 
     @Override

@@ -47,6 +47,7 @@ public final class TensorScope implements AutoCloseable {
     private final Thread owner = Thread.currentThread();
     /** Storages made in this scope and not kept, in order of making. */
     private final Map<Storage, Boolean> made = new IdentityHashMap<>();
+    private boolean releasesSaved;
     private boolean closed;
 
     private TensorScope(TensorScope parent) {
@@ -58,6 +59,19 @@ public final class TensorScope implements AutoCloseable {
         TensorScope scope = new TensorScope(CURRENT.get());
         CURRENT.set(scope);
         return scope;
+    }
+
+    /**
+     * Also ends, during backward, the life of each tensor of this scope that the graph saved, as soon as
+     * no node that has yet to run saved it: activations then go back to the pool while backward still
+     * runs, and later gradients reuse them, as PyTorch frees what autograd saved. A promise by the caller:
+     * nothing reads a saved tensor after the backward that used it (the logits, if the loss saved them,
+     * or an embedding; read them before). Tensors that a forward after that backward needs, such as an
+     * output a second loss uses, must not be in such a scope. Returns this scope.
+     */
+    public TensorScope releasingSavedTensors() {
+        releasesSaved = true;
+        return this;
     }
 
     /** Whether a scope is open on this thread. */
@@ -104,6 +118,19 @@ public final class TensorScope implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** A storage no graph node saves any more: released now if a scope that releases saved tensors owns it. */
+    static void releaseAfterBackward(Storage s) {
+        for (TensorScope scope = CURRENT.get(); scope != null; scope = scope.parent) {
+            if (scope.made.containsKey(s)) {
+                if (scope.releasesSaved) {
+                    scope.made.remove(s);
+                    s.release();
+                }
+                return;
+            }
+        }
     }
 
     /** Releases every storage made in this scope and not kept; closes inner scopes left open first. */

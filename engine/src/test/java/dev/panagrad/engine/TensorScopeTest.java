@@ -155,17 +155,44 @@ class TensorScopeTest {
     @Test
     void residualBlocksTrainBitIdenticallyWithScopesAndPooledMemoryPoisoned() {
         GradientBuffers.setEnabled(false); // every output in fresh, zeroed memory
-        float[][] plain = threeSteps(false);
+        float[][] plain = threeSteps(false, false);
         GradientBuffers.setEnabled(true);
         HostArrayPool.setPoison(true); // a kernel that read its output before writing it would now see NaN
-        float[][] scoped = threeSteps(true);
+        float[][] scoped = threeSteps(true, false);
+        float[][] releasing = threeSteps(true, true);
         for (int i = 0; i < plain.length; i++) {
             assertThat(scoped[i]).containsExactly(plain[i]);
+            assertThat(releasing[i]).as("saved tensors released during backward").containsExactly(plain[i]);
+        }
+    }
+
+    @Test
+    void aScopeThatReleasesSavedTensorsEndsThemInBackwardAndOnlyThem() {
+        Tensor w = Tensor.randn(new Rng(6), N).requiresGrad(true);
+        try (TensorScope scope = TensorScope.open().releasingSavedTensors()) {
+            Tensor h = w.exp();                 // saved by exp (its output) and by mul (an input)
+            Tensor other = w.add(1f).mul(2f);   // saved in a graph that no backward runs
+            Tensor loss = h.mul(h).sum();
+            loss.backward();
+            assertThatThrownBy(h::sum).hasMessageContaining("output of exp");
+            assertThat(other.numel()).isEqualTo(N);
+            assertThat(other.sum().item()).isNotNaN();
+            assertThat(w.grad().numel()).isEqualTo(N);
+        }
+    }
+
+    @Test
+    void aPlainScopeKeepsSavedTensorsAfterBackward() {
+        Tensor w = Tensor.randn(new Rng(6), N).requiresGrad(true);
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor h = w.exp();
+            h.mul(h).sum().backward();
+            assertThat(h.sum().item()).isGreaterThan(0f);
         }
     }
 
     /** Three gradient-descent steps on two residual blocks; the parameters after them. */
-    private static float[][] threeSteps(boolean scoped) {
+    private static float[][] threeSteps(boolean scoped, boolean releasingSaved) {
         Rng rng = new Rng(5);
         Tensor x = Tensor.randn(rng, 2, 8, 16, 16);
         Tensor[] params = new Tensor[8];
@@ -176,7 +203,8 @@ class TensorScopeTest {
             params[i] = Tensor.randn(rng, 8).mul(0.1f).add(i % 2 == 0 ? 1f : 0f).requiresGrad(true);
         }
         for (int step = 0; step < 3; step++) {
-            TensorScope scope = scoped ? TensorScope.open() : null;
+            TensorScope scope = !scoped ? null
+                    : releasingSaved ? TensorScope.open().releasingSavedTensors() : TensorScope.open();
             try {
                 for (Tensor p : params) {
                     p.zeroGrad();

@@ -38,6 +38,8 @@ public final class Storage {
     /** The op whose output this is, for error messages; null until an op says so. */
     private String madeBy;
     private boolean released;
+    /** How many graph nodes saved this storage for a backward that has not run yet. */
+    private int savedBy;
 
     /** A zero-filled storage of {@code size} floats. */
     public Storage(int size) {
@@ -139,6 +141,16 @@ public final class Storage {
         if (d != null) {
             HostArrayPool.give(d);
         }
+    }
+
+    /** A graph node saved this storage for its backward. */
+    public void holdForBackward() {
+        savedBy++;
+    }
+
+    /** A node that saved this storage ran its backward and let go of it; returns how many still hold it. */
+    public int dropForBackward() {
+        return --savedBy;
     }
 
     /** Whether {@link #release} was called. */

@@ -234,7 +234,8 @@ final class SimdBatchNorm {
     /** L values of dy from i, through the ReLU with output relu when there is one (as UnaryOp.RELU's grad). */
     private static FloatVector dy(float[] gy, float[] relu, int i) {
         FloatVector g = FloatVector.fromArray(S, gy, i);
-        return relu == null ? g : g.blend(0f, FloatVector.fromArray(S, relu, i).compare(VectorOperators.GT, 0f).not());
+        return relu == null ? g
+                : FloatVector.zero(S).blend(g, FloatVector.fromArray(S, relu, i).compare(VectorOperators.GT, 0f));
     }
 
     private static float dy1(float[] gy, float[] relu, int i) {

@@ -183,8 +183,10 @@ final class SimdMaps {
             }
             case RELU -> {
                 for (; i < end; i += L) {
-                    VectorMask<Float> off = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f).not();
-                    FloatVector.fromArray(S, gy, i).blend(0f, off).intoArray(gx, i);
+                    // gy where y > 0, else 0 (a NaN y too). Blending into zero needs no negated mask, whose
+                    // not() C2 left as an allocated boolean[] per vector in some compilations.
+                    VectorMask<Float> on = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f);
+                    FloatVector.zero(S).blend(FloatVector.fromArray(S, gy, i), on).intoArray(gx, i);
                 }
             }
             case SIGMOID -> {
@@ -203,7 +205,7 @@ final class SimdMaps {
                 for (; i < end; i += L) {
                     FloatVector v = FloatVector.fromArray(S, x, i);
                     VectorMask<Float> in = v.compare(VectorOperators.GE, p).and(v.compare(VectorOperators.LE, q));
-                    FloatVector.fromArray(S, gy, i).blend(0f, in.not()).intoArray(gx, i);
+                    FloatVector.zero(S).blend(FloatVector.fromArray(S, gy, i), in).intoArray(gx, i);
                 }
             }
             case POW -> {
