@@ -107,9 +107,12 @@ public final class Node {
     /** Drops the backward and the saved tensors; returns the storages that no other node still saves. */
     List<Storage> free() {
         backward = null;
-        List<Storage> unheld = new ArrayList<>();
+        List<Storage> unheld = List.of();
         for (int i = 0; i < saved.length; i++) {
             if (saved[i] != null && saved[i].storage().dropForBackward() == 0) {
+                if (unheld.isEmpty()) {
+                    unheld = new ArrayList<>(saved.length);
+                }
                 unheld.add(saved[i].storage());
             }
         }

@@ -3,9 +3,10 @@ package dev.panagrad.engine;
 import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.Storage;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * A stretch of code, usually one training or inference step, whose tensors die when it ends. Every tensor
@@ -45,8 +46,8 @@ public final class TensorScope implements AutoCloseable {
 
     private final TensorScope parent;
     private final Thread owner = Thread.currentThread();
-    /** Storages made in this scope and not kept, in order of making. */
-    private final Map<Storage, Boolean> made = new IdentityHashMap<>();
+    /** Storages made in this scope and not kept. */
+    private final Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean releasesSaved;
     private boolean closed;
 
@@ -85,8 +86,8 @@ public final class TensorScope implements AutoCloseable {
      */
     public Tensor keep(Tensor t) {
         Storage s = t.storage();
-        if (made.remove(s) != null && parent != null) {
-            parent.made.put(s, Boolean.TRUE);
+        if (made.remove(s) && parent != null) {
+            parent.made.add(s);
         }
         return t;
     }
@@ -112,7 +113,7 @@ public final class TensorScope implements AutoCloseable {
     public static boolean release(Tensor t) {
         Storage s = t.storage();
         for (TensorScope scope = CURRENT.get(); scope != null; scope = scope.parent) {
-            if (scope.made.remove(s) != null) {
+            if (scope.made.remove(s)) {
                 s.release();
                 return true;
             }
@@ -123,7 +124,7 @@ public final class TensorScope implements AutoCloseable {
     /** A storage no graph node saves any more: released now if a scope that releases saved tensors owns it. */
     static void releaseAfterBackward(Storage s) {
         for (TensorScope scope = CURRENT.get(); scope != null; scope = scope.parent) {
-            if (scope.made.containsKey(s)) {
+            if (scope.made.contains(s)) {
                 if (scope.releasesSaved) {
                     scope.made.remove(s);
                     s.release();
@@ -156,7 +157,7 @@ public final class TensorScope implements AutoCloseable {
         }
         closed = true;
         CURRENT.set(parent);
-        for (Storage s : made.keySet()) {
+        for (Storage s : made) {
             s.release();
         }
         made.clear();
@@ -180,7 +181,7 @@ public final class TensorScope implements AutoCloseable {
             return new Storage(n);
         }
         Storage s = Storage.pooled(n, zeroed);
-        scope.made.put(s, Boolean.TRUE);
+        scope.made.add(s);
         return s;
     }
 }

@@ -101,7 +101,7 @@ public final class ResNet extends Module {
         List<Tensor> features = new ArrayList<>(stages.size());
         for (Sequential stage : stages) {
             for (int b = 0; b < stage.size(); b++) {
-                Tensor next = block(stage.get(b), h);
+                Tensor next = chain ? inOwnScope(stage.get(b), h) : stage.get(b).forward(h);
                 if (chain && (features.isEmpty() || h != features.get(features.size() - 1))
                         && next.storage() != h.storage()) {
                     TensorScope.release(h);
@@ -115,15 +115,11 @@ public final class ResNet extends Module {
     }
 
     /**
-     * One residual block. Without a graph and inside a {@link TensorScope}, the block runs in a scope of
-     * its own that keeps only its output: an inference pass then holds one block's intermediates at a
-     * time, not the whole network's, until the caller's scope closes. With a graph, the intermediates
-     * are saved for backward and must live as long as the caller's scope.
+     * One residual block in a {@link TensorScope} of its own that keeps only its output: without a graph,
+     * an inference pass then holds one block's intermediates at a time, not the whole network's, until the
+     * caller's scope closes. (With a graph they are saved for backward and must live as long as it.)
      */
-    private static Tensor block(Module block, Tensor x) {
-        if (Grad.isEnabled() || !TensorScope.isOpen()) {
-            return block.forward(x);
-        }
+    private static Tensor inOwnScope(Module block, Tensor x) {
         try (TensorScope scope = TensorScope.open()) {
             return scope.keep(block.forward(x));
         }

@@ -254,9 +254,8 @@ public final class SimdBackend implements Backend {
     public void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial, Storage mean,
                                   Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
                                   Storage gradBeta) {
-        SimdBatchNorm.backward(x.array(), null, gradOut.array(), batch, channels, spatial, mean.array(),
-                invStd.array(), gamma == null ? null : gamma.array(), training, gradX == null ? null : gradX.array(),
-                gradGamma == null ? null : gradGamma.array(), gradBeta == null ? null : gradBeta.array());
+        batchNormBackward(x, null, gradOut, batch, channels, spatial, mean, invStd, gamma, training, gradX,
+                gradGamma, gradBeta);
     }
 
     @Override
@@ -269,10 +268,18 @@ public final class SimdBackend implements Backend {
     public void batchNormReluBackward(Storage x, Storage y, Storage gradOut, int batch, int channels, int spatial,
                                       Storage mean, Storage invStd, Storage gamma, boolean training, Storage gradX,
                                       Storage gradGamma, Storage gradBeta) {
-        float[] ys = y.read();
-        SimdBatchNorm.backward(x.array(), ys, gradOut.array(), batch, channels, spatial, mean.array(),
-                invStd.array(), gamma == null ? null : gamma.array(), training, gradX == null ? null : gradX.array(),
-                gradGamma == null ? null : gradGamma.array(), gradBeta == null ? null : gradBeta.array());
+        batchNormBackward(x, y, gradOut, batch, channels, spatial, mean, invStd, gamma, training, gradX,
+                gradGamma, gradBeta);
+    }
+
+    /** Batch norm's gradients; with {@code relu} not null, those of batch norm followed by a ReLU with that output. */
+    private static void batchNormBackward(Storage x, Storage relu, Storage gradOut, int batch, int channels,
+                                          int spatial, Storage mean, Storage invStd, Storage gamma, boolean training,
+                                          Storage gradX, Storage gradGamma, Storage gradBeta) {
+        SimdBatchNorm.backward(x.array(), relu == null ? null : relu.read(), gradOut.array(), batch, channels,
+                spatial, mean.array(), invStd.array(), gamma == null ? null : gamma.array(), training,
+                gradX == null ? null : gradX.array(), gradGamma == null ? null : gradGamma.array(),
+                gradBeta == null ? null : gradBeta.array());
     }
 
     @Override
