@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.panagrad.engine.backend.HostArrayPool;
-import dev.panagrad.engine.ops.BatchNormalization;
-import dev.panagrad.engine.ops.Convolution;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -195,13 +193,7 @@ class TensorScopeTest {
     private static float[][] threeSteps(boolean scoped, boolean releasingSaved) {
         Rng rng = new Rng(5);
         Tensor x = Tensor.randn(rng, 2, 8, 16, 16);
-        Tensor[] params = new Tensor[8];
-        for (int i = 0; i < 4; i++) {
-            params[i] = Tensor.randn(rng, 8, 8, 3, 3).mul(0.2f).requiresGrad(true);
-        }
-        for (int i = 4; i < 8; i++) {
-            params[i] = Tensor.randn(rng, 8).mul(0.1f).add(i % 2 == 0 ? 1f : 0f).requiresGrad(true);
-        }
+        Tensor[] params = ResidualBlocks.parameters(rng);
         for (int step = 0; step < 3; step++) {
             TensorScope scope = !scoped ? null
                     : releasingSaved ? TensorScope.open().releasingSavedTensors() : TensorScope.open();
@@ -209,15 +201,7 @@ class TensorScopeTest {
                 for (Tensor p : params) {
                     p.zeroGrad();
                 }
-                Tensor h = x;
-                for (int b = 0; b < 2; b++) {
-                    Tensor a = conv(h, params[2 * b]);
-                    a = BatchNormalization.batchNorm(a, null, null, params[4 + 2 * b], params[5 + 2 * b], true, 0.1f,
-                            1e-5f).reluInPlace();
-                    a = BatchNormalization.batchNorm(conv(a, params[2 * b + 1]), null, null, null, null, true, 0.1f,
-                            1e-5f);
-                    h = a.addInPlace(h).reluInPlace();
-                }
+                Tensor h = ResidualBlocks.forward(x, params);
                 h.mul(h).mean().backward();
                 try (var ignored = Grad.disabled()) {
                     for (Tensor p : params) {
@@ -237,7 +221,4 @@ class TensorScopeTest {
         return values;
     }
 
-    private static Tensor conv(Tensor x, Tensor w) {
-        return Convolution.conv2d(x, w, null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
-    }
 }
