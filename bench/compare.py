@@ -273,6 +273,15 @@ def inference_rows(depths, batch, threads, quick):
     return rows
 
 
+def run_main(jvm_args, threads, main_class, args):
+    """Runs one of the bench jar's plain mains in its own JVM on `threads` threads, with this comparison's
+    ISA options; returns what it printed."""
+    cmd = [java(), "--add-modules=jdk.incubator.vector", *jvm_args, f"-Dpanagrad.threads={threads}",
+           *JVM_ISA_ARGS, "-cp", JAR, f"dev.panagrad.bench.{main_class}", *map(str, args)]
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
 def sized_heap(run):
     """JVM options for a heap sized from the work that a default-heap run measured: ParallelGC, which
     keeps large arrays without G1's rounding to whole regions (ResNet-56 at batch 64: 326 MB live
@@ -287,11 +296,7 @@ def memory_rows(depths, batches, threads):
     model and batch: with the JVM's defaults (G1, a quarter of the memory), then with a heap sized from
     the work (sized_heap)."""
     def ours(depth, batch, heap_args):
-        cmd = [java(), "--add-modules=jdk.incubator.vector", *heap_args,
-               f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.TrainStepMemory",
-               str(depth), str(batch), "5"]
-        print("$", " ".join(cmd), flush=True)
-        return key_values_inline(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+        return key_values_inline(run_main(heap_args, threads, "TrainStepMemory", [depth, batch, 5]))
 
     rows = []
     for depth in depths:
@@ -316,10 +321,7 @@ def cckd_rows(threads):
     with the teacher's forward and the student's step apart, and memory. Panagrad runs twice: with the
     JVM's defaults (G1, a quarter of the memory), then with a heap sized from the work (sized_heap)."""
     def ours(heap_args):
-        cmd = [java(), "--add-modules=jdk.incubator.vector", *heap_args, f"-Dpanagrad.threads={threads}",
-               *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.CckdStep", "3", "2", "40"]
-        print("$", " ".join(cmd), flush=True)
-        return key_values_inline(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+        return key_values_inline(run_main(heap_args, threads, "CckdStep", [3, 2, 40]))
 
     default = ours(["-XX:+UseG1GC"])  # both sides warm up for 2 steps: C2 settles the large kernels in the second
     heap = sized_heap(default) if "live_heap_MB" in default else None
@@ -327,29 +329,26 @@ def cckd_rows(threads):
     theirs = key_values_inline(run_peer("torch_cckd_step.py", [3, 2, 40, threads]))
     label = "cckd resnet50->resnet18 step, batch 40, 3x256x128"
     rows = []
-    for heap, run in ((f"default heap, max {default.get('max_heap_MB', 0):.0f} MB", default),
+    for name, run in ((f"default heap, max {default.get('max_heap_MB', 0):.0f} MB", default),
                       ("heap sized from the work, " + " ".join(heap or []), sized)):
-        rows += [row(f"{label}, {heap} (s, lower is better)", run.get("step_s"), theirs.get("step_s"),
+        rows += [row(f"{label}, {name} (s, lower is better)", run.get("step_s"), theirs.get("step_s"),
                      higher_is_better=False, fmt="{:.2f}"),
-                 row(f"{label}, {heap}: teacher forward, no graph (s, lower is better)", run.get("teacher_s"),
+                 row(f"{label}, {name}: teacher forward, no graph (s, lower is better)", run.get("teacher_s"),
                      theirs.get("teacher_s"), higher_is_better=False, fmt="{:.2f}"),
-                 row(f"{label}, {heap}: student forward, backward and SGD (s, lower is better)",
+                 row(f"{label}, {name}: student forward, backward and SGD (s, lower is better)",
                      run.get("student_s"), theirs.get("student_s"), higher_is_better=False, fmt="{:.2f}")]
         if "peak_rss_MB" in run and "peak_rss_MB" in theirs:
-            rows.append((f"{label}, {heap}: process peak RSS (MB; at start: JVM {run['rss_at_start_MB']:.0f}, "
+            rows.append((f"{label}, {name}: process peak RSS (MB; at start: JVM {run['rss_at_start_MB']:.0f}, "
                          f"PyTorch after import {theirs['rss_after_import_MB']:.0f})", f"{run['peak_rss_MB']:.0f}",
                          f"{theirs['peak_rss_MB']:.0f}", f"{theirs['peak_rss_MB'] / run['peak_rss_MB']:.2f}x"))
-            rows.append((f"{label}, {heap}: peak heap / allocated per step / live heap (MB)",
+            rows.append((f"{label}, {name}: peak heap / allocated per step / live heap (MB)",
                          f"{run['peak_heap_MB']:.0f} / {run['allocated_per_step_MB']:.0f} / {run['live_heap_MB']:.0f}",
                          "n/a", "n/a"))
     return rows
 
 
 def profile_table(threads):
-    cmd = [java(), "--add-modules=jdk.incubator.vector", "-XX:+UseG1GC", "-Xmx8g", f"-Dpanagrad.threads={threads}",
-           *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.ProfileTrainStep", "20", "64", "10"]
-    print("$", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return run_main(["-XX:+UseG1GC", "-Xmx8g"], threads, "ProfileTrainStep", [20, 64, 10])
 
 
 def opencl_device():

@@ -7,6 +7,7 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.ToLongFunction;
 
 /**
  * What a measured stretch of a program holds in memory: the Java heap's used bytes and its peak (the sum
@@ -49,24 +50,27 @@ final class ProcessMemory {
 
     /** Bytes of the heap in use now. */
     static long heapUsed() {
-        long used = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                used += pool.getUsage().getUsed();
-            }
-        }
-        return used;
+        return sumOverHeapPools(pool -> pool.getUsage().getUsed());
+    }
+
+    /** Bytes of heap the JVM has committed now. */
+    static long heapCommitted() {
+        return sumOverHeapPools(pool -> pool.getUsage().getCommitted());
     }
 
     /** The most bytes of heap in use since the last {@link #resetPeaks()}. */
     static long peakHeap() {
-        long peak = 0;
+        return sumOverHeapPools(pool -> pool.getPeakUsage().getUsed());
+    }
+
+    private static long sumOverHeapPools(ToLongFunction<MemoryPoolMXBean> bytes) {
+        long sum = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
+                sum += bytes.applyAsLong(pool);
             }
         }
-        return peak;
+        return sum;
     }
 
     /** Bytes allocated by all threads since the JVM started. */

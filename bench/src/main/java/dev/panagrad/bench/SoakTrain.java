@@ -12,9 +12,6 @@ import dev.panagrad.nn.loss.Losses;
 import dev.panagrad.nn.models.ResNet;
 import dev.panagrad.nn.models.ResNets;
 import dev.panagrad.nn.optim.Sgd;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.Locale;
 
 /**
@@ -59,25 +56,13 @@ public final class SoakTrain {
                     step++;
                     if (step % every == 0 || step == 1) {
                         System.gc();
-                        long[] heap = heap();
-                        System.out.printf(Locale.ROOT, "%6d %12.1f %12.1f %10.1f %10.4f%n", step, heap[0] / 1e6,
-                                heap[1] / 1e6, ProcessMemory.rss() / 1e6, l);
+                        System.out.printf(Locale.ROOT, "%6d %12.1f %12.1f %10.1f %10.4f%n", step,
+                                ProcessMemory.heapUsed() / 1e6, ProcessMemory.heapCommitted() / 1e6,
+                                ProcessMemory.rss() / 1e6, l);
                     }
                 }
             }
         }
         System.out.printf(Locale.ROOT, "%d steps in %.1f s%n", steps, (System.nanoTime() - start) / 1e9);
-    }
-
-    private static long[] heap() {
-        long used = 0;
-        long committed = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                used += pool.getUsage().getUsed();
-                committed += pool.getUsage().getCommitted();
-            }
-        }
-        return new long[] {used, committed};
     }
 }
