@@ -3,6 +3,7 @@ package dev.panagrad.engine.backend.simd;
 import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -35,11 +36,16 @@ final class ChannelConvolution {
     /** Output positions per tile. */
     private static final int R = FORWARD_TILE.rows();
     /**
-     * R lanes, to move a tile column (one channel's R positions) in one gather; null where the machine's
-     * vectors are narrower than R floats, as a wider species would not be a native vector there.
+     * Whether a tile column (one channel's R positions) fits in one vector, to move it with one gather
+     * and one store. Where vectors hold more than R floats, the gather fills the lanes past R from the
+     * column's first entry and the store writes the first R lanes under {@link #COLUMN_LANES}: a narrower
+     * species beside the preferred one would make the JDK's shared vector methods see two vector
+     * classes, and C2 then boxes vectors on the heap in loops that mix them; a masked gather has no
+     * AVX2 instruction and runs as Java code.
      */
-    private static final VectorSpecies<Float> GATHER =
-            L >= R ? VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(R * Float.SIZE)) : null;
+    private static final boolean GATHER = L >= R;
+    /** The first R lanes where vectors are wider than a tile column; null where a column fills a vector. */
+    private static final VectorMask<Float> COLUMN_LANES = L > R ? S.indexInRange(0, R) : null;
     /**
      * The weight gradient's register tile: T taps of one input channel (broadcast) by 2 vectors of output
      * channels. 9 x 2 (29 registers), a 3 x 3 kernel's worth, with 32 vector registers; 3 x 2 (11), one
@@ -53,8 +59,9 @@ final class ChannelConvolution {
      */
     static final boolean TILES_FIT = Boolean.parseBoolean(System.getProperty("panagrad.channelConvolution",
             String.valueOf(VectorMachine.CURRENT.fits(FORWARD_TILE) && VectorMachine.CURRENT.fits(WEIGHT_TILE))));
-    /** Offsets of a tile column's R entries. */
-    private static final int[] COLUMN = java.util.stream.IntStream.range(0, R).map(r -> r * CO).toArray();
+    /** Offsets of a tile column's R entries, then zeros to a vector's length (lanes the store leaves out). */
+    private static final int[] COLUMN = java.util.stream.IntStream.range(0, Math.max(L, R)).map(r -> r < R ? r * CO : 0)
+            .toArray();
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> WEIGHT_BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -122,14 +129,18 @@ final class ChannelConvolution {
                         }
                         int positions = Math.min(R, ow - ox0);
                         int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
-                        if (positions == R && GATHER != null) {
+                        if (positions == R && GATHER) {
                             // A channel's R positions are a column of the tile: one gather, one store.
                             for (int j = 0; j < channels; j++) {
-                                FloatVector v = FloatVector.fromArray(GATHER, tile, j, COLUMN, 0);
+                                FloatVector v = FloatVector.fromArray(S, tile, j, COLUMN, 0);
                                 if (bias != null) {
                                     v = v.add(bias[grp * og + block * CO + j]);
                                 }
-                                v.intoArray(out, first + j * outPlane);
+                                if (COLUMN_LANES == null) {
+                                    v.intoArray(out, first + j * outPlane);
+                                } else {
+                                    v.intoArray(out, first + j * outPlane, COLUMN_LANES);
+                                }
                             }
                         } else {
                             for (int j = 0; j < channels; j++) {

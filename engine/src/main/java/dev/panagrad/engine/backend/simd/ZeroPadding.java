@@ -1,27 +1,35 @@
 package dev.panagrad.engine.backend.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Copies image planes into a buffer with a zero border, the layout the direct and channel-vector
  * convolutions read their taps from. The whole region is cleared in one fill and each row is then
- * copied with whole vectors (a half-width vector for a row of 8 under AVX-512): on the 8 x 8 and
- * 16 x 16 planes of CIFAR ResNets, a {@code System.arraycopy} and an {@code Arrays.fill} per row, or
- * scalar loops of a few iterations, made padding a tenth of a training step.
+ * copied with whole vectors (the first half of a vector, under a mask, for a row of 8 under AVX-512): on
+ * the 8 x 8 and 16 x 16 planes of CIFAR ResNets, a {@code System.arraycopy} and an {@code Arrays.fill}
+ * per row, or scalar loops of a few iterations, made padding a tenth of a training step.
+ *
+ * <p>Only the preferred species is used. A narrower species beside it (a 256-bit vector for the half
+ * row) makes the JDK's shared vector methods, {@code intoArray} among them, see two receiver classes;
+ * when C2 then compiles this loop with a late-inlined load, the store no longer knows its vector's
+ * exact class and every vector is boxed on the heap (hundreds of MB per CCKD step at 512 bits).
  */
 final class ZeroPadding {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Half the preferred width, where that is still a native vector (8 floats or more). */
-    private static final VectorSpecies<Float> HALF = L >= 16 ? FloatVector.SPECIES_256 : null;
+    /** The first half of a vector, where that half still holds 8 floats or more (AVX-512); else null. */
+    private static final VectorMask<Float> FIRST_HALF = L >= 16 ? S.indexInRange(0, L / 2) : null;
     /** Of two vectors a, b side by side, the lanes at even positions; indexes past a pick from b. */
     private static final VectorShuffle<Float> EVEN_LANES = everyOther(S, 0);
     /** Of two vectors side by side, the lanes at odd positions. */
     private static final VectorShuffle<Float> ODD_LANES = everyOther(S, 1);
-    private static final VectorShuffle<Float> EVEN_HALF_LANES = HALF == null ? null : everyOther(HALF, 0);
-    private static final VectorShuffle<Float> ODD_HALF_LANES = HALF == null ? null : everyOther(HALF, 1);
+    /** Of one vector, its even lanes into the first half (the second half repeats them). */
+    private static final VectorShuffle<Float> EVEN_OF_ONE = VectorShuffle.fromOp(S, j -> 2 * j % L);
+    /** Of one vector, its odd lanes into the first half (the second half repeats them). */
+    private static final VectorShuffle<Float> ODD_OF_ONE = VectorShuffle.fromOp(S, j -> (2 * j + 1) % L);
 
     private ZeroPadding() {
     }
@@ -48,9 +56,9 @@ final class ZeroPadding {
                 for (; j <= w - L; j += L) {
                     FloatVector.fromArray(S, x, src + j).intoArray(xpad, dst + j);
                 }
-                if (HALF != null && j <= w - 8) {
-                    FloatVector.fromArray(HALF, x, src + j).intoArray(xpad, dst + j);
-                    j += 8;
+                if (FIRST_HALF != null && j <= w - L / 2) {
+                    FloatVector.fromArray(S, x, src + j, FIRST_HALF).intoArray(xpad, dst + j, FIRST_HALF);
+                    j += L / 2;
                 }
                 for (; j < w; j++) {
                     xpad[dst + j] = x[src + j];
@@ -95,12 +103,11 @@ final class ZeroPadding {
                         a.rearrange(EVEN_LANES, b).intoArray(xpad, first);
                         a.rearrange(ODD_LANES, b).intoArray(xpad, second);
                     }
-                    if (HALF != null && j <= w - 16) { // rows of 16 under AVX-512
-                        FloatVector a = FloatVector.fromArray(HALF, x, src + j);
-                        FloatVector b = FloatVector.fromArray(HALF, x, src + j + 8);
-                        a.rearrange(EVEN_HALF_LANES, b).intoArray(xpad, first);
-                        a.rearrange(ODD_HALF_LANES, b).intoArray(xpad, second);
-                        j += 16;
+                    if (FIRST_HALF != null && j <= w - L) { // rows of 16 under AVX-512: one vector, two halves
+                        FloatVector a = FloatVector.fromArray(S, x, src + j);
+                        a.rearrange(EVEN_OF_ONE).intoArray(xpad, first, FIRST_HALF);
+                        a.rearrange(ODD_OF_ONE).intoArray(xpad, second, FIRST_HALF);
+                        j += L;
                     }
                 }
                 for (; j < w; j++) {
