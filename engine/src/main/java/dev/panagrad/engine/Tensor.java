@@ -273,8 +273,16 @@ public final class Tensor {
         grad = g == null ? null : TensorScope.escape(g);
     }
 
-    /** Drops the accumulated gradient (as PyTorch's {@code zero_grad(set_to_none=True)}). */
+    /**
+     * Drops the accumulated gradient (as PyTorch's {@code zero_grad(set_to_none=True)}). Inside a
+     * {@link TensorScope} its memory goes back to the pool at once, for the next backward's gradients, and
+     * a reference to the old gradient kept past this call fails when used: copy a gradient that must
+     * outlive it. Outside a scope the old gradient is left to the collector.
+     */
     public void zeroGrad() {
+        if (grad != null) {
+            TensorScope.dropGradient(grad);
+        }
         grad = null;
     }
 

@@ -28,7 +28,8 @@ import java.util.Set;
  * }</pre>
  *
  * What outlives a scope without being kept: gradients that backward gives to leaves ({@link Tensor#grad()}),
- * and tensors that modules and optimisers hold as state, which mark themselves with {@link #escape}. Any
+ * until {@link Tensor#zeroGrad} inside a scope gives their memory back, and tensors that modules and
+ * optimisers hold as state, which mark themselves with {@link #escape}. Any
  * other tensor made inside is dead after {@link #close()}: using it, or a view of it, throws an
  * {@link IllegalStateException} that names the op that made it. Code that never opens a scope runs as
  * before and leaves its tensors to the garbage collector.
@@ -119,6 +120,18 @@ public final class TensorScope implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * A leaf's gradient that {@link Tensor#zeroGrad} drops: inside a scope its memory goes back to the pool
+     * now, where the next backward finds the same sizes (without this, every step would allocate its
+     * parameters' worth of new gradients); outside, it is left to the collector.
+     */
+    static void dropGradient(Tensor grad) {
+        if (POOLING && CURRENT.get() != null) {
+            grad.storage().release("zeroGrad dropped this gradient inside a TensorScope. Copy a gradient that "
+                    + "must outlive zeroGrad");
+        }
     }
 
     /** A storage no graph node saves any more: released now if a scope that releases saved tensors owns it. */

@@ -105,6 +105,40 @@ class TensorScopeTest {
     }
 
     @Test
+    void zeroGradInsideAScopeGivesTheGradientsMemoryToTheNextBackward() {
+        Tensor w = Tensor.randn(new Rng(3), N).requiresGrad(true);
+        try (TensorScope step = TensorScope.open()) {
+            w.mul(w).sum().backward();
+        }
+        Tensor old = w.grad();
+        long given = HostArrayPool.counts()[1];
+        try (TensorScope step = TensorScope.open()) {
+            w.zeroGrad();
+            assertThat(HostArrayPool.counts()[1]).as("arrays given back").isEqualTo(given + 1);
+            w.mul(3f).sum().backward();
+        }
+        assertThat(w.grad().toArray()).containsOnly(3f);
+        assertThatThrownBy(old::sum)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(N + " floats")
+                .hasMessageContaining("zeroGrad dropped this gradient");
+    }
+
+    @Test
+    void zeroGradOutsideAScopeLeavesTheOldGradientToItsHolder() {
+        Tensor w = Tensor.randn(new Rng(3), N).requiresGrad(true);
+        try (TensorScope step = TensorScope.open()) {
+            w.mul(2f).sum().backward();
+        }
+        Tensor old = w.grad();
+
+        w.zeroGrad();
+
+        assertThat(w.grad()).isNull();
+        assertThat(old.toArray()).containsOnly(2f);
+    }
+
+    @Test
     void tensorsMadeOutsideAnyScopeAndSmallTensorsAreLeftToTheCollector() {
         Tensor outside = Tensor.ones(N).mul(2f);
         Tensor small;

@@ -38,6 +38,8 @@ public final class Storage {
     /** The op whose output this is, for error messages; null until an op says so. */
     private String madeBy;
     private boolean released;
+    /** Why this storage was released, for the message of a use after release. */
+    private String releasedBecause;
     /** How many graph nodes saved this storage for a backward that has not run yet. */
     private int savedBy;
 
@@ -131,10 +133,17 @@ public final class Storage {
      * any more (a closed scope, a finished backward pass).
      */
     public void release() {
+        release("the TensorScope that made it is closed. Keep a tensor that must outlive its scope with "
+                + "TensorScope.keep");
+    }
+
+    /** {@link #release()}, saying why in the message of a later use (a sentence, after "released: "). */
+    public void release(String because) {
         if (released) {
             return;
         }
         released = true;
+        releasedBecause = because;
         float[] d = data;
         data = null;
         device = null;
@@ -161,8 +170,8 @@ public final class Storage {
     private void checkLive() {
         if (released) {
             throw new IllegalStateException("tensor of " + size + " floats"
-                    + (madeBy == null ? "" : ", output of " + madeBy) + ", used after its memory was released: the TensorScope that made it is closed. Keep a tensor "
-                    + "that must outlive its scope with TensorScope.keep");
+                    + (madeBy == null ? "" : ", output of " + madeBy) + ", used after its memory was released: "
+                    + releasedBecause);
         }
     }
 
