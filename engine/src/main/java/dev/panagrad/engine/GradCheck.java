@@ -105,7 +105,7 @@ public final class GradCheck {
             }
             float[] data = x.storage().array();
             Tensor grad = x.grad();
-            for (int i = 0; i < data.length; i++) {
+            for (int i = 0; i < x.numel(); i++) {
                 float saved = data[i];
                 data[i] = (float) (saved + eps);
                 double plus = projected(f, inputs, w);
@@ -136,9 +136,10 @@ public final class GradCheck {
 
     private static double projected(Function<Tensor[], Tensor> f, Tensor[] inputs, float[] w) {
         try (var ignored = Grad.disabled()) {
-            float[] y = f.apply(inputs).storage().read();
+            Tensor out = f.apply(inputs);
+            float[] y = out.storage().read();
             double sum = 0;
-            for (int i = 0; i < y.length; i++) {
+            for (int i = 0; i < out.numel(); i++) {
                 sum += (double) w[i] * y[i];
             }
             return sum;

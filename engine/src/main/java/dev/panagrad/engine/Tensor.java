@@ -234,7 +234,7 @@ public final class Tensor {
 
     /** A copy of the values in row-major order. */
     public float[] toArray() {
-        return storage.read().clone();
+        return java.util.Arrays.copyOf(storage.read(), numel());
     }
 
     /** Shape and values, PyTorch style, with long dimensions elided. */

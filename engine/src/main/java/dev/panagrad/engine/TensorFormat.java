@@ -20,7 +20,7 @@ final class TensorFormat {
     }
 
     static String format(Tensor t) {
-        float[] v = t.storage().read();
+        float[] v = t.toArray(); // the values only: a pooled storage's array may be longer
         int[] dims = t.dims();
         boolean summarise = v.length > THRESHOLD;
         boolean sci = needsScientific(v);

@@ -2,7 +2,9 @@ package dev.panagrad.engine.backend;
 
 /**
  * A flat buffer of float32 values that backend kernels read and write. Tensors that are views of each
- * other (reshape, detach) share one storage.
+ * other (reshape, detach) share one storage. Its values are the first {@link #size()} floats of its host
+ * array; an array from the {@link HostArrayPool} may be longer, so code takes lengths from sizes and
+ * shapes, never from the array.
  *
  * <p>A device backend may hold a copy of the values in its own memory ({@link DeviceCopy}); the
  * storage then tracks which side is current. Host code reads through {@link #read()} and writes
@@ -23,6 +25,9 @@ public final class Storage {
         /** Copies the device's values into {@code host}. */
         void download(float[] host);
     }
+
+    /** Floats past its size in a new pooled array while the pool poisons: less than one vector of any width. */
+    private static final int POISONED_TAIL = 3;
 
     private final int size;
     /**
@@ -51,30 +56,35 @@ public final class Storage {
         this.size = size;
     }
 
-    private Storage(float[] data) {
-        this.size = data.length;
+    private Storage(float[] data, int size) {
+        this.size = size;
         this.data = data;
     }
 
     /**
-     * A storage of {@code size} floats over an array from the {@link HostArrayPool} when one is free, else
-     * a new storage as {@link #Storage(int)}. With {@code zeroed} the values are zero, otherwise
-     * unspecified (for an output that a kernel writes in full).
+     * A storage of {@code size} floats over an array from the {@link HostArrayPool} when one is free (of
+     * that size or somewhat longer), else a new storage as {@link #Storage(int)}. With {@code zeroed} the
+     * values are zero, otherwise unspecified (for an output that a kernel writes in full). While the pool
+     * poisons, a new array gets a tail of NaN past its size, so that code reading past a storage's size
+     * shows up in its results.
      */
     public static Storage pooled(int size, boolean zeroed) {
-        float[] a = HostArrayPool.take(size);
+        float[] a = HostArrayPool.takeAtLeast(size);
         if (a == null) {
-            return new Storage(size);
+            if (!HostArrayPool.isPoisoning() || size < HostArrayPool.MIN_SIZE) {
+                return new Storage(size);
+            }
+            a = new float[size + POISONED_TAIL];
+            java.util.Arrays.fill(a, size, a.length, Float.NaN);
+        } else if (zeroed) {
+            java.util.Arrays.fill(a, 0, size, 0f);
         }
-        if (zeroed) {
-            java.util.Arrays.fill(a, 0f);
-        }
-        return new Storage(a);
+        return new Storage(a, size);
     }
 
     /** Wraps an array without copying; the caller gives up ownership of it. */
     public static Storage wrap(float[] data) {
-        return new Storage(data);
+        return new Storage(data, data.length);
     }
 
     /** Number of floats. */
@@ -82,7 +92,7 @@ public final class Storage {
         return size;
     }
 
-    /** The host array, current, for reading and writing: any device copy becomes stale. */
+    /** The host array, current, for reading and writing: any device copy becomes stale. Holds at least {@link #size()} floats. */
     public float[] array() {
         checkLive();
         syncHost();
@@ -90,7 +100,7 @@ public final class Storage {
         return host();
     }
 
-    /** The host array, current, for reading only: a device copy stays valid. */
+    /** The host array, current, for reading only: a device copy stays valid. Holds at least {@link #size()} floats. */
     public float[] read() {
         checkLive();
         syncHost();

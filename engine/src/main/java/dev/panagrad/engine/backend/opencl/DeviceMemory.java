@@ -93,20 +93,23 @@ final class DeviceMemory {
         arena.release(offset, (int) size);
     }
 
-    /** Copies a buffer's device values into {@code host}, then checks that the arena is still the device's. */
+    /**
+     * Copies a buffer's device values into the first {@code b.length} floats of {@code host} (a pooled host
+     * array may be longer), then checks that the arena is still the device's.
+     */
     void download(DeviceBuffer b, float[] host) {
-        if (host.length == 0) {
+        if (b.length == 0) {
             return;
         }
         synchronized (lock) {
             keepingArguments(() -> {
                 kernel.stage = host;
                 kernel.transferArgs(b.offset);
-                launcher.elements(OpenClKernel.DOWNLOAD, host.length);
+                launcher.elements(OpenClKernel.DOWNLOAD, b.length);
                 kernel.get(kernel.stage);
                 kernel.stage = new float[1];
                 downloads++;
-                downloadedFloats += host.length;
+                downloadedFloats += b.length;
                 checkCanary();
             });
         }
@@ -161,15 +164,15 @@ final class DeviceMemory {
     private void bringToDevice(Storage s, DeviceBuffer b) {
         keepingArguments(() -> {
             if (s.hostArrayAllocated()) {
-                float[] values = s.hostArrayForUpload();
-                if (values.length > 0) {
+                float[] values = s.hostArrayForUpload(); // its first s.size() floats: a pooled array may be longer
+                if (s.size() > 0) {
                     kernel.stage = values;
                     kernel.put(kernel.stage);
                     kernel.transferArgs(b.offset);
-                    launcher.elements(OpenClKernel.UPLOAD, values.length);
+                    launcher.elements(OpenClKernel.UPLOAD, s.size());
                     kernel.stage = new float[1];
                     uploads++;
-                    uploadedFloats += values.length;
+                    uploadedFloats += s.size();
                 }
             } else {
                 kernel.fillArgs(b.offset, 0f);

@@ -193,7 +193,7 @@ public final class OpenClKernel extends Kernel {
     // ---- arguments: one typed setter per op, naming the parameters its code below reads -------------
     // (Aparapi passes kernel arguments as these fields; the setters are the only place that assigns them)
 
-    /** UPLOAD and DOWNLOAD: the arena region at {@code offset}, as long as the stage. */
+    /** UPLOAD and DOWNLOAD: the arena region at {@code offset}; the element count is the region's length (a stage may be longer). */
     void transferArgs(int offset) {
         o0 = offset;
     }

@@ -67,6 +67,35 @@ class OpenClResidencyTest {
     }
 
     @Test
+    void aStorageOverALongerPooledArrayMovesOnlyItsOwnFloats() {
+        int n = 2 * dev.panagrad.engine.backend.HostArrayPool.MIN_SIZE + 13;
+        float[] in = new float[n + 100];
+        float[] result = new float[n + 50];
+        java.util.Arrays.fill(in, Float.NaN);
+        java.util.Arrays.fill(result, 7f);
+        dev.panagrad.engine.backend.HostArrayPool.give(result);
+        Storage out = Storage.pooled(n, false);
+        dev.panagrad.engine.backend.HostArrayPool.give(in);
+        Storage s = Storage.pooled(n, false);
+        assertThat(s.read()).as("the longer array").hasSize(n + 100);
+        assertThat(out.read()).as("the longer array").hasSize(n + 50);
+        for (int i = 0; i < n; i++) {
+            s.array()[i] = i;
+        }
+        OpenClBackend.Counters before = be.counters();
+
+        be.unary(dev.panagrad.engine.backend.UnaryOp.NEG, 0, 0, s, out, n);
+        float[] values = out.read();
+
+        OpenClBackend.Counters used = be.counters().since(before);
+        assertThat(used.uploadedFloats()).isEqualTo(n);
+        assertThat(used.downloadedFloats()).isEqualTo(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(values[i]).as("element %d", i).isEqualTo(-i == 0 ? -0f : (float) -i);
+        }
+    }
+
+    @Test
     void anOpThatWritesPartOfAStorageKeepsTheRest() {
         Storage s = Storage.wrap(new float[] {1, 2, 3, 4, 5, 6});
         be.fill(s, 2, 3, 9f);
