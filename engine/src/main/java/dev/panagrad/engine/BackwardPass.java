@@ -72,8 +72,10 @@ final class BackwardPass {
                             buffers.hold(gi);
                         }
                     } else {
-                        pending.put(next, before.add(gi));
+                        Tensor sum = before.add(gi);
+                        pending.put(next, sum);
                         if (buffers != null) {
+                            buffers.hold(sum); // pending like any other: its node may pass it on as it is
                             buffers.drop(before);
                             unused.add(before);
                             unused.add(gi);

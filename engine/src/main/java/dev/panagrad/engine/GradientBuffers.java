@@ -84,12 +84,20 @@ final class GradientBuffers {
         issued.computeIfPresent(t.storage(), (s, n) -> n - 1);
     }
 
-    /** Reuses t's buffer if t came from {@link #take} and no pending gradient uses it. */
+    /**
+     * Reuses t's buffer if t came from {@link #take} and no pending gradient uses it: inside a
+     * {@link TensorScope} by releasing it to the pool, where a request of any nearby size, a gradient's or
+     * an activation's, can take it (kept here, a layer's gradients of one size would sit idle while
+     * backward moves on to layers of other sizes); outside, for the next gradient of its size in this pass.
+     */
     void releaseIfUnused(Tensor t) {
         Storage s = t.storage();
         Integer n = issued.get(s);
         if (n != null && n <= 0) {
             issued.remove(s);
+            if (TensorScope.release(t)) {
+                return;
+            }
             if (HostArrayPool.isPoisoning()) {
                 java.util.Arrays.fill(s.array(), Float.NaN);
             }

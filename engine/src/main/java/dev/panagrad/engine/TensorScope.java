@@ -115,7 +115,8 @@ public final class TensorScope implements AutoCloseable {
         Storage s = t.storage();
         for (TensorScope scope = CURRENT.get(); scope != null; scope = scope.parent) {
             if (scope.made.remove(s)) {
-                s.release();
+                s.release("it was ended early, before its scope closed (TensorScope.release, or a gradient "
+                        + "that backward had finished with)");
                 return true;
             }
         }
@@ -140,7 +141,8 @@ public final class TensorScope implements AutoCloseable {
             if (scope.made.contains(s)) {
                 if (scope.releasesSaved) {
                     scope.made.remove(s);
-                    s.release();
+                    s.release("backward had run every node that saved it, in a scope that releases saved "
+                            + "tensors (TensorScope.releasingSavedTensors)");
                 }
                 return;
             }

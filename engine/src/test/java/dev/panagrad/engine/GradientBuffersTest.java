@@ -52,6 +52,23 @@ class GradientBuffersTest {
         assertThat(GradientBuffers.reusedCount()).isGreaterThan(before);
     }
 
+    @Test
+    void anAccumulatedGradientThatAViewPassesOnStaysAliveUntilItsLastUse() {
+        // e = 3x, viewed as a matrix, feeds two terms: its gradient is a sum that backward builds, and the
+        // view's backward hands that very storage on to mul. Inside a scope a dead gradient goes back to
+        // the pool at once, so releasing the sum one node early would make mul's backward fail.
+        Tensor x = Tensor.randn(new Rng(4), 8192).requiresGrad(true);
+        float[] expected = x.mul(18f).add(3f).toArray();
+        try (TensorScope step = TensorScope.open()) {
+            Tensor e = x.mul(3f).reshape(64, 128);
+            e.sum().add(e.mul(e).sum()).backward();
+        }
+        float[] grad = x.grad().toArray();
+        for (int i = 0; i < grad.length; i++) {
+            assertThat(grad[i]).as("element %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(expected[i]))));
+        }
+    }
+
     /** Two ResNet-like blocks (conv, batch norm, relu_, conv, batch norm, add_, relu_), 2 x 8 x 24 x 24. */
     private static float[][] residualBlockGradients() {
         Rng rng = new Rng(3);

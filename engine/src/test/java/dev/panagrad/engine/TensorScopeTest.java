@@ -80,7 +80,7 @@ class TensorScopeTest {
             assertThat(TensorScope.release(y)).isTrue();
             assertThat(TensorScope.release(outside)).as("too small to be owned").isFalse();
             assertThat(scope.size()).as("the ones y was made from").isEqualTo(1);
-            assertThatThrownBy(y::sum).hasMessageContaining("output of mul");
+            assertThatThrownBy(y::sum).hasMessageContaining("output of mul").hasMessageContaining("ended early");
             assertThat(outside.sum().item()).isEqualTo(4f);
         }
     }
@@ -206,7 +206,7 @@ class TensorScopeTest {
             Tensor other = w.add(1f).mul(2f);   // saved in a graph that no backward runs
             Tensor loss = h.mul(h).sum();
             loss.backward();
-            assertThatThrownBy(h::sum).hasMessageContaining("output of exp");
+            assertThatThrownBy(h::sum).hasMessageContaining("output of exp").hasMessageContaining("releasingSavedTensors");
             assertThat(other.numel()).isEqualTo(N);
             assertThat(other.sum().item()).isNotNaN();
             assertThat(w.grad().numel()).isEqualTo(N);
