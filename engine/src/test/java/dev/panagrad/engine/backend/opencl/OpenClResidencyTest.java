@@ -73,6 +73,7 @@ class OpenClResidencyTest {
         float[] result = new float[n + 50];
         java.util.Arrays.fill(in, Float.NaN);
         java.util.Arrays.fill(result, 7f);
+        dev.panagrad.engine.backend.HostArrayPool.clear(); // only these two arrays to choose from
         dev.panagrad.engine.backend.HostArrayPool.give(result);
         Storage out = Storage.pooled(n, false);
         dev.panagrad.engine.backend.HostArrayPool.give(in);
