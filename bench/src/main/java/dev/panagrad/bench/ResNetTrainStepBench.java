@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * SGD (momentum 0.9, weight decay 5e-4). Images/s = batch / time.
  *
  * <p>The fork runs with the JVM's default heap. Each step runs in a {@code TensorScope}, so after the
- * first steps it takes its activations and gradients from the pool and allocates some 10 MB of small
+ * first steps it takes its activations and gradients from the pool and allocates about 1 MB of small
  * objects on the heap; G1 no longer grows the heap during the measurement, which is why an earlier
  * version fixed it at 8 GB.
  */

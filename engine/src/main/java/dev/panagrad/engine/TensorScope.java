@@ -113,14 +113,14 @@ public final class TensorScope implements AutoCloseable {
      */
     public static boolean release(Tensor t) {
         Storage s = t.storage();
-        for (TensorScope scope = CURRENT.get(); scope != null; scope = scope.parent) {
-            if (scope.made.remove(s)) {
-                s.release("it was ended early, before its scope closed (TensorScope.release, or a gradient "
-                        + "that backward had finished with)");
-                return true;
-            }
+        TensorScope owner = owner(s);
+        if (owner == null) {
+            return false;
         }
-        return false;
+        owner.made.remove(s);
+        s.release("it was ended early, before its scope closed (TensorScope.release, or a gradient "
+                + "that backward had finished with)");
+        return true;
     }
 
     /**
@@ -137,16 +137,22 @@ public final class TensorScope implements AutoCloseable {
 
     /** A storage no graph node saves any more: released now if a scope that releases saved tensors owns it. */
     static void releaseAfterBackward(Storage s) {
+        TensorScope owner = owner(s);
+        if (owner != null && owner.releasesSaved) {
+            owner.made.remove(s);
+            s.release("backward had run every node that saved it, in a scope that releases saved "
+                    + "tensors (TensorScope.releasingSavedTensors)");
+        }
+    }
+
+    /** The open scope on this thread that s belongs to, innermost first; null when none. */
+    private static TensorScope owner(Storage s) {
         for (TensorScope scope = CURRENT.get(); scope != null; scope = scope.parent) {
             if (scope.made.contains(s)) {
-                if (scope.releasesSaved) {
-                    scope.made.remove(s);
-                    s.release("backward had run every node that saved it, in a scope that releases saved "
-                            + "tensors (TensorScope.releasingSavedTensors)");
-                }
-                return;
+                return scope;
             }
         }
+        return null;
     }
 
     /** Releases every storage made in this scope and not kept; closes inner scopes left open first. */

@@ -54,13 +54,7 @@ public final class HostArrayPool {
 
     /** A pooled array of exactly {@code size} floats with unspecified contents, or null when none is free. */
     public static float[] take(int size) {
-        if (size < MIN_SIZE) {
-            return null;
-        }
-        synchronized (BINS) {
-            Bin bin = BINS.get(size);
-            return bin == null || bin.free.isEmpty() ? null : pop(bin);
-        }
+        return takeUpTo(size, size);
     }
 
     /**
@@ -69,12 +63,16 @@ public final class HostArrayPool {
      * there is none.
      */
     public static float[] takeAtLeast(int size) {
+        return takeUpTo(size, (long) MAX_SLACK * size);
+    }
+
+    /** The shortest free array of {@code size} to {@code maxLength} floats, or null. */
+    private static float[] takeUpTo(int size, long maxLength) {
         if (size < MIN_SIZE) {
             return null;
         }
         synchronized (BINS) {
-            long limit = (long) MAX_SLACK * size;
-            for (Map.Entry<Integer, Bin> e = BINS.ceilingEntry(size); e != null && e.getKey() <= limit;
+            for (Map.Entry<Integer, Bin> e = BINS.ceilingEntry(size); e != null && e.getKey() <= maxLength;
                  e = BINS.higherEntry(e.getKey())) {
                 if (!e.getValue().free.isEmpty()) {
                     return pop(e.getValue());
