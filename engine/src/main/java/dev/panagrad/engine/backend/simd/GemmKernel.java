@@ -46,8 +46,14 @@ public final class GemmKernel {
     /** Rows of one packed block of A: MC x KC floats fill about half of the L2 cache, whole slivers. */
     static final int MC = MR * Integer.getInteger("panagrad.gemm.mcSlivers",
             Math.max(1, VectorMachine.CURRENT.l2Bytes() / 2 / (KC * Float.BYTES) / MR));
+    /**
+     * Floats in one packed panel of B (KC x NC): 4 MB, a fraction of the L3 cache that every core reads
+     * it from, whatever the tile's width. A panel at least as wide as C packs A only once.
+     */
+    private static final int PANEL_FLOATS = 1 << 20;
     /** Columns of one packed panel of B. */
-    static final int NC = NR * Integer.getInteger("panagrad.gemm.ncSlivers", 32);
+    static final int NC = NR * Integer.getInteger("panagrad.gemm.ncSlivers",
+            Math.max(1, Math.round((float) PANEL_FLOATS / KC / NR)));
     /**
      * From this many floats of B on, threads that split C's rows share one packing of B. Below it, the
      * extra parallel loop for packing is not repaid (measured: bench/RESULTS.md).
