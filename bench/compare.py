@@ -174,7 +174,7 @@ def jmh_value(results, key, unit):
 
 def gemm_rows(sizes, threads, quick):
     ours = run_jmh("GemmBench", {"n": ",".join(map(str, sizes))}, threads, quick)
-    peer = run_peer("torch_sgemm.py", sizes + ["--threads", threads])
+    peer = run_peer("torch_sgemm.py", sizes + ["--threads", threads] + (["--quick"] if quick else []))
     torch = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"n=(\d+) GFLOPS=([\d.]+)", peer)}
     rows = []
     for n in sizes:
@@ -370,7 +370,7 @@ def opencl_rows(sizes, batch, threads, quick):
     label = f"OpenCL on {device}" + (", a CPU device" if kind != "GPU" else "")
     cl = ["-Dpanagrad.backend=opencl"]
     ours = run_jmh("GemmBench", {"n": ",".join(map(str, sizes))}, threads, quick, cl)
-    peer = run_peer("torch_sgemm.py", sizes + ["--threads", threads])
+    peer = run_peer("torch_sgemm.py", sizes + ["--threads", threads] + (["--quick"] if quick else []))
     torch = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"n=(\d+) GFLOPS=([\d.]+)", peer)}
     rows = []
     for n in sizes:
