@@ -1,0 +1,144 @@
+package dev.panagrad.bench;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Two or more builds of the GEMM kernel, compared product by product in one JVM: each build's classes
+ * in a class loader of its own, the builds taking turns, one n x n product each. A machine whose speed
+ * drifts (a shared VM: 10-15% within minutes) slows both sides of every pair alike, so the ratio of a
+ * pair's times measures the change; separate JMH runs minutes apart cannot see a few percent there.
+ *
+ * <pre>
+ * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panagrad.bench.GemmAlternating \
+ *     1024 30 before=/tmp/before/classes after=engine/target/classes:bench/target/benchmarks.jar
+ * </pre>
+ *
+ * Arguments: n, seconds, then {@code label=classpath} per build (paths joined by ':'; the first build is
+ * the baseline). Each build's pool has {@code -Dpanagrad.threads} threads. Prints, per build, the best
+ * and median GFLOPS after a 3 s warm-up and, against the baseline, the median and quartiles of the
+ * per-pair speed ratios (above 1: faster than the baseline).
+ */
+public final class GemmAlternating {
+    private static final long WARM_UP_NANOS = 3_000_000_000L;
+
+    private GemmAlternating() {
+    }
+
+    public static void main(String[] args) throws Throwable {
+        if (args.length < 4) {
+            System.err.println("usage: GemmAlternating n seconds label=classpath label=classpath [...]");
+            System.exit(2);
+        }
+        int n = Integer.parseInt(args[0]);
+        double seconds = Double.parseDouble(args[1]);
+        int builds = args.length - 2;
+        String[] labels = new String[builds];
+        MethodHandle[] gemm = new MethodHandle[builds];
+        String[] classpaths = new String[builds];
+        for (int i = 0; i < builds; i++) {
+            String[] labelAndPath = args[i + 2].split("=", 2);
+            if (labelAndPath.length != 2) {
+                throw new IllegalArgumentException("GemmAlternating: expected label=classpath, got '" + args[i + 2] + "'");
+            }
+            labels[i] = labelAndPath[0];
+            classpaths[i] = labelAndPath[1];
+        }
+        for (int i = 0; i < builds; i++) {
+            try {
+                gemm[i] = gemmOf(classpaths[i]);
+            } catch (ClassNotFoundException e) {
+                throw new IllegalArgumentException("GemmAlternating: build '" + labels[i] + "' has no GemmKernel on "
+                        + classpaths[i] + " (give the engine's classes directory or jar)", e);
+            }
+        }
+        float[] a = new float[n * n];
+        float[] b = new float[n * n];
+        float[] c = new float[n * n];
+        Random random = new Random(1);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = random.nextFloat() - 0.5f;
+            b[i] = random.nextFloat() - 0.5f;
+        }
+        List<double[]> pairs = new ArrayList<>();
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            double[] times = new double[builds];
+            for (int i = 0; i < builds; i++) {
+                long t = System.nanoTime();
+                gemm[i].invokeExact(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+                times[i] = System.nanoTime() - t;
+            }
+            if (System.nanoTime() - start > WARM_UP_NANOS) {
+                pairs.add(times);
+            }
+        }
+        if (pairs.isEmpty()) {
+            throw new IllegalStateException("GemmAlternating: no product measured after the 3 s warm-up; give more seconds");
+        }
+        double flops = 2.0 * n * n * n;
+        for (int i = 0; i < builds; i++) {
+            double[] own = column(pairs, i);
+            System.out.printf(Locale.ROOT, "%-10s n=%d products=%d best %.1f GFLOPS, median %.1f GFLOPS%n", labels[i],
+                    n, own.length, flops / min(own), flops / quantile(own, 0.5));
+        }
+        for (int i = 1; i < builds; i++) {
+            double[] ratios = speedRatios(column(pairs, 0), column(pairs, i));
+            System.out.printf(Locale.ROOT, "%s against %s, per pair: median %.3f, quartiles %.3f-%.3f%n", labels[i],
+                    labels[0], quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75));
+        }
+    }
+
+    /**
+     * The build's {@code GemmKernel}, from a class loader of its own over {@code classpath} whose parent
+     * is the platform loader: no class of the engine is shared with another build or with this tool.
+     */
+    static Class<?> kernelOf(String classpath) throws ReflectiveOperationException, java.io.IOException {
+        List<URL> urls = new ArrayList<>();
+        for (String entry : classpath.split(":")) {
+            urls.add(Path.of(entry).toUri().toURL());
+        }
+        ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+        return Class.forName("dev.panagrad.engine.backend.simd.GemmKernel", true, loader);
+    }
+
+    private static MethodHandle gemmOf(String classpath) throws ReflectiveOperationException, java.io.IOException {
+        return MethodHandles.publicLookup().findStatic(kernelOf(classpath), "gemm", MethodType.methodType(void.class,
+                boolean.class, boolean.class, int.class, int.class, int.class, float.class, float[].class, int.class,
+                int.class, float[].class, int.class, int.class, float.class, float[].class, int.class, int.class));
+    }
+
+    /** Per pair, the baseline's time over the other build's: above 1, the other build was faster. */
+    static double[] speedRatios(double[] baseline, double[] other) {
+        double[] ratios = new double[baseline.length];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = baseline[i] / other[i];
+        }
+        return ratios;
+    }
+
+    /** The q-quantile (0 to 1) of the values, by the nearest rank below. */
+    static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    }
+
+    private static double min(double[] values) {
+        return Arrays.stream(values).min().orElseThrow();
+    }
+
+    private static double[] column(List<double[]> rows, int i) {
+        return rows.stream().mapToDouble(r -> r[i]).toArray();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.panagrad.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.panagrad.engine.backend.simd.GemmKernel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class GemmAlternatingTest {
+    /** Where this test's own engine classes come from: a directory or a jar. */
+    private static String engineClasspath() throws Exception {
+        return Path.of(GemmKernel.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    @Test
+    void speedRatioIsTheBaselinesTimeOverTheOthers() {
+        assertThat(GemmAlternating.speedRatios(new double[] {2, 4, 3}, new double[] {1, 4, 6}))
+                .containsExactly(2.0, 1.0, 0.5);
+    }
+
+    @Test
+    void quantileTakesTheNearestRankBelow() {
+        double[] values = {5, 1, 3, 2, 4};
+        assertThat(GemmAlternating.quantile(values, 0.25)).isEqualTo(2.0);
+        assertThat(GemmAlternating.quantile(values, 0.5)).isEqualTo(3.0);
+        assertThat(GemmAlternating.quantile(values, 0.75)).isEqualTo(4.0);
+        assertThat(GemmAlternating.quantile(values, 1.0)).isEqualTo(5.0);
+    }
+
+    @Test
+    void eachBuildGetsItsOwnCopyOfTheKernel() throws Exception {
+        Class<?> first = GemmAlternating.kernelOf(engineClasspath());
+        Class<?> second = GemmAlternating.kernelOf(engineClasspath());
+        assertThat(first.getName()).isEqualTo(GemmKernel.class.getName());
+        assertThat(first).isNotSameAs(second).isNotSameAs(GemmKernel.class);
+        assertThat(first.getClassLoader()).isNotSameAs(second.getClassLoader());
+    }
+
+    @Test
+    void reportsEveryBuildAndTheRatioAgainstTheBaseline() throws Throwable {
+        String engine = engineClasspath();
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            GemmAlternating.main(new String[] {"48", "3.5", "before=" + engine, "after=" + engine});
+        } finally {
+            System.setOut(out);
+        }
+        String[] lines = captured.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertThat(lines).hasSize(3);
+        assertThat(lines[0]).startsWith("before").contains("n=48").containsPattern("products=[1-9]\\d*");
+        assertThat(lines[1]).startsWith("after").contains("n=48");
+        assertThat(lines[2]).startsWith("after against before, per pair: median ");
+        double median = Double.parseDouble(lines[2].replaceAll(".*median ([0-9.]+),.*", "$1"));
+        assertThat(median).isPositive();
+    }
+
+    @Test
+    void aBuildWithoutALabelIsRefusedByName() {
+        assertThatThrownBy(() -> GemmAlternating.main(new String[] {"48", "4", "before=/x", "/y"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("GemmAlternating")
+                .hasMessageContaining("'/y'");
+    }
+
+    @Test
+    void aBuildWithoutTheEngineIsNamed() {
+        assertThatThrownBy(() -> GemmAlternating.main(new String[] {"48", "4", "before=/nowhere", "after=/nowhere"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("build 'before' has no GemmKernel on /nowhere");
+    }
+}
