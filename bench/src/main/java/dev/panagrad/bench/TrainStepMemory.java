@@ -6,8 +6,8 @@ import java.util.Locale;
 /**
  * Memory of CIFAR ResNet training steps, for comparison with PyTorch's peak RSS
  * (bench/peer/torch_resnet_cifar.py prints it): after warm-up (3 steps and at least 5 seconds, so that C2
- * has compiled the kernels: code that runs before C2 boxes its vectors on the heap), over {@code steps} steps, the peak of the
- * Java heap (sum of the heap pools' peaks), the bytes allocated per step, the live heap after a full GC,
+ * has compiled the kernels: code that runs before C2 boxes its vectors on the heap), over {@code steps}
+ * steps, the peak of the Java heap (sum of the heap pools' peaks), the bytes allocated per step, the live heap after a full GC,
  * and the process's peak resident set. Run it as the benchmarks run (G1, the default heap or one sized from the work):
  * {@code java --add-modules=jdk.incubator.vector -XX:+UseG1GC [-Xmx..] -cp bench/target/benchmarks.jar
  * dev.panagrad.bench.TrainStepMemory [depth=20] [batch=64] [steps=5]}.

@@ -317,7 +317,7 @@ public final class GemmKernel {
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES), c22 = FloatVector.zero(SPECIES);
         // The loop counts A's index and finds B's from it with one multiply-add (B's sliver is LANES times
         // wider per k-step): counting k, C2 rebuilt both indices from it every step, nine integer
-        // instructions beside the 15 vector ones, where the core issues about 5 a cycle (bench/RESULTS.md).
+        // instructions beside the 15 vector ones instead of four (bench/RESULTS.md).
         int bFromA = bi - ai * LANES;
         for (int a = ai, end = ai + 3 * kc; a < end; a += 3) {
             int b = bFromA + a * LANES;

@@ -7,8 +7,11 @@ import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.ConvGeometry;
+import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.Storage;
+import dev.panagrad.engine.backend.UnaryOp;
 import dev.panagrad.engine.backend.scalar.ScalarBackend;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -53,30 +56,30 @@ class OpenClResidencyTest {
     void readingOnTheHostKeepsTheDeviceCopyAndWritingMakesItStale() {
         Storage s = Storage.wrap(new float[] {1, 2, 3, 4});
         Storage out = new Storage(4);
-        be.unary(dev.panagrad.engine.backend.UnaryOp.NEG, 0, 0, s, out, 4);
+        be.unary(UnaryOp.NEG, 0, 0, s, out, 4);
         assertThat(out.read()).containsExactly(-1, -2, -3, -4);
         OpenClBackend.Counters before = be.counters();
 
-        be.unary(dev.panagrad.engine.backend.UnaryOp.NEG, 0, 0, s, out, 4);
+        be.unary(UnaryOp.NEG, 0, 0, s, out, 4);
         assertThat(be.counters().since(before).uploads()).as("s is still current on the device").isZero();
 
         s.array()[2] = 30f; // a host write
-        be.unary(dev.panagrad.engine.backend.UnaryOp.NEG, 0, 0, s, out, 4);
+        be.unary(UnaryOp.NEG, 0, 0, s, out, 4);
         assertThat(be.counters().since(before).uploads()).as("the written storage goes up again").isEqualTo(1);
         assertThat(out.read()).containsExactly(-1, -2, -30, -4);
     }
 
     @Test
     void aStorageOverALongerPooledArrayMovesOnlyItsOwnFloats() {
-        int n = 2 * dev.panagrad.engine.backend.HostArrayPool.MIN_SIZE + 13;
+        int n = 2 * HostArrayPool.MIN_SIZE + 13;
         float[] in = new float[n + 100];
         float[] result = new float[n + 50];
-        java.util.Arrays.fill(in, Float.NaN);
-        java.util.Arrays.fill(result, 7f);
-        dev.panagrad.engine.backend.HostArrayPool.clear(); // only these two arrays to choose from
-        dev.panagrad.engine.backend.HostArrayPool.give(result);
+        Arrays.fill(in, Float.NaN);
+        Arrays.fill(result, 7f);
+        HostArrayPool.clear(); // only these two arrays to choose from
+        HostArrayPool.give(result);
         Storage out = Storage.pooled(n, false);
-        dev.panagrad.engine.backend.HostArrayPool.give(in);
+        HostArrayPool.give(in);
         Storage s = Storage.pooled(n, false);
         assertThat(s.read()).as("the longer array").hasSize(n + 100);
         assertThat(out.read()).as("the longer array").hasSize(n + 50);
@@ -85,7 +88,7 @@ class OpenClResidencyTest {
         }
         OpenClBackend.Counters before = be.counters();
 
-        be.unary(dev.panagrad.engine.backend.UnaryOp.NEG, 0, 0, s, out, n);
+        be.unary(UnaryOp.NEG, 0, 0, s, out, n);
         float[] values = out.read();
 
         OpenClBackend.Counters used = be.counters().since(before);
