@@ -26,8 +26,7 @@ final class Im2col {
     static GemmKernel.PanelPacker patchesByPosition(ConvGeometry g, float[] x, int xOff) {
         int ow = g.outW();
         int kk = g.kernelH() * g.kernelW();
-        int nr = GemmKernel.panelWidth();
-        return (p0, kc, j0, width, dst, off) -> {
+        return (p0, kc, j0, width, nr, dst, off) -> {
             for (int r = 0; r < kc; r++) {
                 int patch = p0 + r;
                 int c = patch / kk;
@@ -74,7 +73,7 @@ final class Im2col {
      * time, walking the positions of each output row as one run of valid input columns.
      */
     static GemmKernel.PanelPacker positionsByPatch(ConvGeometry g, float[] x, int xOff) {
-        return (p0, kc, j0, width, dst, off) -> packPositionsByPatch(g, x, xOff, p0, kc, j0, width, dst, off);
+        return (p0, kc, j0, width, nr, dst, off) -> packPositionsByPatch(g, x, xOff, p0, kc, j0, width, nr, dst, off);
     }
 
     /**
@@ -86,23 +85,21 @@ final class Im2col {
         int positions = g.outH() * g.outW();
         int image = g.inChannels() * g.inH() * g.inW();
         int groupOff = group * g.groupInChannels() * g.inH() * g.inW();
-        int nr = GemmKernel.panelWidth();
-        return (p0, kc, j0, width, dst, off) -> {
+        return (p0, kc, j0, width, nr, dst, off) -> {
             for (int q = p0; q < p0 + kc; ) {
                 int n = q / positions;
                 int local = q % positions;
                 int run = Math.min(p0 + kc - q, positions - local);
-                packPositionsByPatch(g, x, n * image + groupOff, local, run, j0, width, dst, off + (q - p0) * nr);
+                packPositionsByPatch(g, x, n * image + groupOff, local, run, j0, width, nr, dst, off + (q - p0) * nr);
                 q += run;
             }
         };
     }
 
     private static void packPositionsByPatch(ConvGeometry g, float[] x, int xOff, int p0, int kc, int j0, int width,
-                                             float[] dst, int off) {
+                                             int nr, float[] dst, int off) {
         int ow = g.outW();
         int kk = g.kernelH() * g.kernelW();
-        int nr = GemmKernel.panelWidth();
         int sw = g.strideW();
         if (width < nr) {
             Arrays.fill(dst, off, off + kc * nr, 0f);
