@@ -184,6 +184,30 @@ def gemm_rows(sizes, threads, quick):
     return rows
 
 
+def paired_rows(sizes, threads, quick):
+    """sgemm against OpenBLAS in one JVM, product by product (GemmVersusOpenBlas): the per-pair ratio, which
+    the machine's drift cannot move, with its quartiles. OpenBLAS runs with the peer's instruction set and
+    OPENBLAS_THREAD_TIMEOUT=4, so that its threads sleep after each product instead of spinning on the cores
+    that Panagrad's next product needs."""
+    env = dict(PEER_ENV, OPENBLAS_THREAD_TIMEOUT="4")
+    rows = []
+    for n in sizes:
+        cmd = [java(), "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+               f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.GemmVersusOpenBlas",
+               str(n), "10" if quick else "30"]
+        print("$", " ".join(cmd), flush=True)
+        out = dict(re.findall(r"(\w+)=(\S+)", subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                                              env=env).stdout))
+        ours, theirs = float(out["panagrad_GFLOPS"]), float(out["openblas_GFLOPS"])
+        median, q1, q3 = (float(out[k]) for k in ("ratio_median", "ratio_q1", "ratio_q3"))
+        workload = (f"sgemm n={n}, paired with OpenBLAS ({out['openblas_core']}) in one JVM, {out['pairs']} products "
+                    f"each in turn (median GFLOPS; ratio: median of the per-pair ratios, quartiles)")
+        ratio = f"{median:.2f}x ({q1:.2f}-{q3:.2f})" if all(math.isfinite(v) and v > 0 for v in (ours, theirs, median)) \
+            else "failed"
+        rows.append((workload, f"{ours:.1f}", f"{theirs:.1f}", ratio))
+    return rows
+
+
 def tile_rows(jvm):
     """The GEMM micro-kernel in place on one thread, against the FMA peak the JVM reaches on one core;
     jvm: MachineReport's keys (tile, lanes, peak chains) from sides_report."""
@@ -396,8 +420,9 @@ def main():
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,tile,resnet,inference,layers,memory,profile,loader,cc,cckd",
-                    help="comma-separated: gemm, tile (the GEMM micro-kernel against the core's peak), resnet, "
+    ap.add_argument("--only", default="gemm,paired,tile,resnet,inference,layers,memory,profile,loader,cc,cckd",
+                    help="comma-separated: gemm, paired (sgemm against OpenBLAS in one JVM, product by product), "
+                         "tile (the GEMM micro-kernel against the core's peak), resnet, "
                          "inference, layers (convolutions and batch norm), memory, profile, loader, cc, cckd (the "
                          "paper's ResNet-50 -> ResNet-18 step at person re-identification size), "
                          "opencl (the OpenCL backend's GEMM and ResNet-20 step)")
@@ -416,6 +441,7 @@ def main():
     only = a.only.split(",")
     sections = [
         ("gemm", "sgemm", lambda: gemm_rows(sizes, a.threads, a.quick)),
+        ("paired", "sgemm paired with OpenBLAS", lambda: paired_rows(sizes, a.threads, a.quick)),
         ("tile", "GEMM micro-kernel", lambda: tile_rows(jvm)),
         ("resnet", "resnet train steps", lambda: resnet_rows(depths, batches, a.threads, a.quick)),
         ("inference", "resnet inference", lambda: inference_rows(depths, 64, a.threads, a.quick)),
