@@ -191,7 +191,10 @@ def paired_rows(sizes, threads, quick):
     that Panagrad's next product needs."""
     env = dict(PEER_ENV, OPENBLAS_THREAD_TIMEOUT="4")
     rows = []
-    for n in sizes:
+    # Taking turns, each library starts every product with its threads asleep. Below n = 512 a product takes
+    # a fraction of a millisecond and waking OpenBLAS's threads costs it a third of its speed at n = 256
+    # (104 against 141 GFLOPS when its threads stay awake), which says nothing about its kernels.
+    for n in [n for n in sizes if n >= 512]:
         cmd = [java(), "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.GemmVersusOpenBlas",
                str(n), "10" if quick else "30"]

@@ -49,6 +49,9 @@ public final class GemmKernel {
      * block, and A and B are packed fewer times (k-blocks from 128 to 1024 compared in bench/RESULTS.md).
      */
     static final int KC = Integer.getInteger("panagrad.gemm.kc", 1024);
+    /** Slivers per block of A and per panel of B where set ({@code -Dpanagrad.gemm.mcSlivers}, {@code ncSlivers}). */
+    private static final Integer MC_SLIVERS = Integer.getInteger("panagrad.gemm.mcSlivers");
+    private static final Integer NC_SLIVERS = Integer.getInteger("panagrad.gemm.ncSlivers");
     /** Rows of one packed block of A for {@link #TILE}: see {@link #blockRows}. */
     static final int MC = blockRows(MR);
     /**
@@ -103,14 +106,14 @@ public final class GemmKernel {
 
     /** Rows of one packed block of A: sliverRows-row slivers filling about half of the L2 cache at depth KC. */
     static int blockRows(int sliverRows) {
-        return sliverRows * Integer.getInteger("panagrad.gemm.mcSlivers",
-                Math.max(1, VectorMachine.CURRENT.l2Bytes() / 2 / (KC * Float.BYTES) / sliverRows));
+        return sliverRows * (MC_SLIVERS != null ? MC_SLIVERS
+                : Math.max(1, VectorMachine.CURRENT.l2Bytes() / 2 / (KC * Float.BYTES) / sliverRows));
     }
 
     /** Columns of one packed panel of B: sliverCols-column slivers making up about PANEL_FLOATS at depth KC. */
     static int panelColumns(int sliverCols) {
-        return sliverCols * Integer.getInteger("panagrad.gemm.ncSlivers",
-                Math.max(1, Math.round((float) PANEL_FLOATS / KC / sliverCols)));
+        return sliverCols * (NC_SLIVERS != null ? NC_SLIVERS
+                : Math.max(1, Math.round((float) PANEL_FLOATS / KC / sliverCols)));
     }
 
     /**
