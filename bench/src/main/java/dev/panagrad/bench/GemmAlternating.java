@@ -29,7 +29,8 @@ import java.util.Random;
  * per-pair speed ratios (above 1: faster than the baseline).
  */
 public final class GemmAlternating {
-    private static final long WARM_UP_NANOS = 3_000_000_000L;
+    /** Products run before the measured ones, while the JIT compiles the kernels. */
+    static final long WARM_UP_NANOS = 3_000_000_000L;
 
     private GemmAlternating() {
     }
@@ -138,7 +139,8 @@ public final class GemmAlternating {
         return Arrays.stream(values).min().orElseThrow();
     }
 
-    private static double[] column(List<double[]> rows, int i) {
+    /** The i-th entry of every row: one side's times, from a list of per-round times. */
+    static double[] column(List<double[]> rows, int i) {
         return rows.stream().mapToDouble(r -> r[i]).toArray();
     }
 }

@@ -33,7 +33,6 @@ import java.util.Random;
  * The products are checked against each other, within the rounding of k float products and sums.
  */
 public final class GemmVersusOpenBlas {
-    private static final long WARM_UP_NANOS = 3_000_000_000L;
     /** Where Debian's libopenblas0-pthread and libopenblas0 put the library. */
     static final List<Path> DEFAULT_LIBRARIES = List.of(
             Path.of("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"),
@@ -86,11 +85,11 @@ public final class GemmVersusOpenBlas {
     record Pairs(int n, List<double[]> times, double difference, double bound) {
 
         double[] ours() {
-            return times.stream().mapToDouble(t -> t[0]).toArray();
+            return GemmAlternating.column(times, 0);
         }
 
         double[] theirs() {
-            return times.stream().mapToDouble(t -> t[1]).toArray();
+            return GemmAlternating.column(times, 1);
         }
 
         /** Per pair, OpenBLAS's time over Panagrad's: above 1, Panagrad was faster. */
@@ -123,7 +122,7 @@ public final class GemmVersusOpenBlas {
                     + "after each product and slow Panagrad's next one; set it to 4");
         }
         OpenBlas openBlas = OpenBlas.load(library, Parallel.threads());
-        Pairs pairs = measure(openBlas, n, (long) (seconds * 1e9), WARM_UP_NANOS);
+        Pairs pairs = measure(openBlas, n, (long) (seconds * 1e9), GemmAlternating.WARM_UP_NANOS);
         System.out.println(pairs.report(openBlas.core(), openBlas.threads()));
         if (pairs.difference() > pairs.bound()) {
             throw new IllegalStateException("GemmVersusOpenBlas: the products differ by " + pairs.difference()

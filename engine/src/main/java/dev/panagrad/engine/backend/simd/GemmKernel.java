@@ -43,7 +43,7 @@ public final class GemmKernel {
     /** Rows of {@link #TILE}. */
     static final int MR = TILE.rows();
     /** Columns of {@link #TILE}: {@link RegisterTile#vectors} vectors. */
-    static final int NR = TILE.vectors() * LANES;
+    static final int NR = sliverColumns(TILE);
     /**
      * Depth of one packed block. Deep blocks pay: each MR x NR tile of C is loaded and stored once per
      * block, and A and B are packed fewer times (k-blocks from 128 to 1024 compared in bench/RESULTS.md).
@@ -102,6 +102,11 @@ public final class GemmKernel {
         return tiles.stream().min(Comparator.comparingLong(
                 t -> (long) ceilDiv(m, t.rows()) * t.rows() * ceilDiv(n, t.vectors() * lanes) * t.vectors() * lanes))
                 .orElseThrow();
+    }
+
+    /** Columns of the tile's slivers of B (and of its tiles of C): its vectors of this machine's lanes. */
+    static int sliverColumns(RegisterTile tile) {
+        return tile.vectors() * LANES;
     }
 
     /** Rows of one packed block of A: sliverRows-row slivers filling about half of the L2 cache at depth KC. */
@@ -188,7 +193,7 @@ public final class GemmKernel {
             return;
         }
         int sliverRows = tile.rows();
-        int sliverCols = tile.vectors() * LANES;
+        int sliverCols = sliverColumns(tile);
         boolean splitM = ceilDiv(m, sliverRows) >= ceilDiv(n, sliverCols);
         int units = splitM ? ceilDiv(m, sliverRows) : ceilDiv(n, sliverCols);
         int unit = splitM ? sliverRows : sliverCols;
@@ -224,7 +229,7 @@ public final class GemmKernel {
                                 int cOff, int ldc) {
         Workspace caller = WORKSPACE.get();
         int sliverRows = tile.rows();
-        int sliverCols = tile.vectors() * LANES;
+        int sliverCols = sliverColumns(tile);
         int panelCols = panelColumns(sliverCols);
         int units = ceilDiv(m, sliverRows);
         for (int jc = 0; jc < n; jc += panelCols) {
@@ -272,7 +277,7 @@ public final class GemmKernel {
             scale(m, nc, beta, c, cOff, ldc);
         }
         int sliverRows = tile.rows();
-        int sliverCols = tile.vectors() * LANES;
+        int sliverCols = sliverColumns(tile);
         int blockRows = blockRows(sliverRows);
         int nSlivers = ceilDiv(nc, sliverCols);
         float[] edge = ws.edge;
