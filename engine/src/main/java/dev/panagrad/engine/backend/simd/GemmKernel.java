@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       values of A against NR / lanes vectors of B. The tiles are chosen for the machine's vector
  *       registers ({@link #TILES}): 6 x 2 vectors with 32 registers; 5 x 2 and 3 x 3 with 16, each product
  *       taking the one that pads it least ({@link #tileFor}). MC follows from the L2 size
- *       ({@link VectorMachine}).</li>
+ *       ({@link VectorMachine}) and the reach of the data TLB ({@link #blockRows}).</li>
  * </ol>
  * Every element of C sums its k-products in the same order whatever the thread count, so results do
  * not depend on how many threads run.
@@ -52,8 +52,18 @@ public final class GemmKernel {
     /** Slivers per block of A and per panel of B where set ({@code -Dpanagrad.gemm.mcSlivers}, {@code ncSlivers}). */
     private static final Integer MC_SLIVERS = Integer.getInteger("panagrad.gemm.mcSlivers");
     private static final Integer NC_SLIVERS = Integer.getInteger("panagrad.gemm.ncSlivers");
-    /** Rows of one packed block of A for {@link #TILE}: see {@link #blockRows}. */
-    static final int MC = blockRows(MR);
+    /**
+     * Entries of the first-level data TLB, assumed: 64 on Intel cores since Haswell and on AMD Zen 1 to 3,
+     * 72 on Zen 4, 96 on Zen 5, 48 on Arm's Neoverse N1. The OS does not tell; the smallest common count
+     * keeps a block within reach everywhere.
+     */
+    static final int TLB_ENTRIES = 64;
+    /** Bytes of a page: 4 KB, the base page of x86 and of most ARM Linux kernels. */
+    static final int PAGE_BYTES = 4096;
+    /** The fewest slivers in a block of A: see {@link #blockRows}. */
+    static final int MIN_BLOCK_SLIVERS = 4;
+    /** Rows of one packed block of A for {@link #TILE} at depth KC: see {@link #blockRows}. */
+    static final int MC = blockRows(TILE, KC);
     /**
      * Floats in one packed panel of B (KC x NC): 4 MB, a fraction of the L3 cache that every core reads
      * it from, whatever the tile's width. A panel at least as wide as C packs A only once.
@@ -109,10 +119,34 @@ public final class GemmKernel {
         return tile.vectors() * LANES;
     }
 
-    /** Rows of one packed block of A: sliverRows-row slivers filling about half of the L2 cache at depth KC. */
-    static int blockRows(int sliverRows) {
-        return sliverRows * (MC_SLIVERS != null ? MC_SLIVERS
-                : Math.max(1, VectorMachine.CURRENT.l2Bytes() / 2 / (KC * Float.BYTES) / sliverRows));
+    /**
+     * Rows of one packed block of A at depth {@code kc}, in whole slivers of the tile, under two limits
+     * (Goto and van de Geijn, "Anatomy of high-performance matrix multiplication", 2008):
+     * <ul>
+     *   <li>the block fills at most half of the L2 cache, so that it stays there while B's slivers pass;</li>
+     *   <li>one pass of a B sliver over the block touches the block's pages, the sliver's, and a page per
+     *       row of C (in large products C's rows lie a page or more apart); all of them stay within the
+     *       first-level TLB's {@link #TLB_ENTRIES} pages. Past that, the micro-kernel misses the TLB on
+     *       every page of A it streams.</li>
+     * </ul>
+     * Whatever the limits, a block holds at least {@link #MIN_BLOCK_SLIVERS} slivers: each B sliver comes
+     * from L3 for the block's first sliver of A and from L2 for the others, and fewer than four do not
+     * repay that (a 64 x 576 x 4096 product, a convolution's weight gradient, lost 5% at two slivers).
+     * At depth 1024 the TLB binds: 4 slivers of 5 rows at AVX2 (a B sliver of 16 pages); at AVX-512 (32
+     * pages) it would leave 2 slivers of 6 rows, and the floor gives 4.
+     */
+    static int blockRows(RegisterTile tile, int kc) {
+        return MC_SLIVERS != null ? tile.rows() * MC_SLIVERS
+                : blockRows(tile.rows(), sliverColumns(tile), kc, VectorMachine.CURRENT.l2Bytes());
+    }
+
+    /** {@link #blockRows(RegisterTile, int)} for a tile of the given size and an L2 of {@code l2Bytes}. */
+    static int blockRows(int sliverRows, int sliverCols, int kc, int l2Bytes) {
+        double rowBytes = (double) kc * Float.BYTES;
+        double byCache = l2Bytes / 2.0 / rowBytes;
+        double bSliverPages = Math.ceil(sliverCols * rowBytes / PAGE_BYTES);
+        double byTlb = (TLB_ENTRIES - bSliverPages) / (rowBytes / PAGE_BYTES + 1);
+        return sliverRows * Math.max(MIN_BLOCK_SLIVERS, (int) (Math.min(byCache, byTlb) / sliverRows));
     }
 
     /** Columns of one packed panel of B: sliverCols-column slivers making up about PANEL_FLOATS at depth KC. */
@@ -278,7 +312,7 @@ public final class GemmKernel {
         }
         int sliverRows = tile.rows();
         int sliverCols = sliverColumns(tile);
-        int blockRows = blockRows(sliverRows);
+        int blockRows = blockRows(tile, kc);
         int nSlivers = ceilDiv(nc, sliverCols);
         float[] edge = ws.edge;
         for (int ic = 0; ic < m; ic += blockRows) {

@@ -68,6 +68,34 @@ class GemmTilesTest {
     }
 
     @Test
+    void atDepth1024TheDataTlbBoundsTheBlockOfA() {
+        // 5 x 16 at AVX2: a B sliver is 16 x 1024 floats = 16 pages; each row of A (4 KB) and of C costs a
+        // page: (64 - 16) / 2 = 24 rows, 4 whole slivers
+        assertThat(GemmKernel.blockRows(5, 16, 1024, 1 << 20)).isEqualTo(20);
+        // 3 x 24: (64 - 24) / 2 = 20 rows, 6 slivers
+        assertThat(GemmKernel.blockRows(3, 24, 1024, 1 << 20)).isEqualTo(18);
+    }
+
+    @Test
+    void shallowBlocksTakeMoreRowsWithinTheSameTlbReach() {
+        // depth 64: a row of A is 256 bytes (1/16 page), the B sliver one page: 63 / (1/16 + 1) = 59.3 rows
+        assertThat(GemmKernel.blockRows(5, 16, 64, 1 << 20)).isEqualTo(55);
+    }
+
+    @Test
+    void aSmallL2BoundsTheBlockBeforeTheTlbDoes() {
+        // depth 256, 64 KB of L2: half of it holds 32 KB / 1 KB = 32 rows; the TLB would allow
+        // (64 - 4) / (1/4 + 1) = 48
+        assertThat(GemmKernel.blockRows(5, 16, 256, 64 << 10)).isEqualTo(30);
+    }
+
+    @Test
+    void aBlockHoldsAtLeastFourSlivers() {
+        // 6 x 32 at AVX-512: (64 - 32) / 2 = 16 rows would be 2 slivers
+        assertThat(GemmKernel.blockRows(6, 32, 1024, 1 << 20)).isEqualTo(4 * 6);
+    }
+
+    @Test
     void everyWrittenTileComputesTheProduct() {
         // Shapes with partial tiles in both directions, both transposes of A, and more than one k-block.
         int[][] shapes = {{1, 1, 1}, {7, 9, 5}, {31, 50, 33}, {64, 70, 17}, {13, 40, GemmKernel.KC + 9}};
