@@ -34,6 +34,15 @@ TORCH_PYTHON = "/usr/bin/python3"
 JVM_ISA_ARGS = []
 PEER_ENV = dict(os.environ)
 
+# glibc's malloc for the peer, told to keep freed memory: allocations up to 32 MB (the most glibc allows)
+# from its heap, none of it returned to the OS between steps. By default glibc serves large blocks with
+# mmap and adjusts that threshold as blocks are freed, so PyTorch's tensors may be mapped, faulted in
+# and unmapped on every step or not, depending on the process's history: the same ResNet-20 step ran at
+# 194-437 images/s from one process to the next at AVX2, and at 332-472 with these settings (2026-11-30,
+# Zen 5). Setting one of them alone turns the adjustment off and maps every block (44-49 images/s).
+PEER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "4294967296",
+               "MALLOC_TOP_PAD_": "67108864"}
+
 
 def cpuinfo(field):
     """The first value of a /proc/cpuinfo field, or None."""
@@ -58,7 +67,7 @@ def isa_setup(isa):
         sys.exit("--isa avx512: this CPU has no AVX-512")
     if "avx2" not in flags:
         sys.exit("this CPU has no AVX2; compare.py measures x86 machines with AVX2 or AVX-512")
-    env = dict(os.environ)
+    env = dict(os.environ, **PEER_MALLOC)
     if isa == "avx2":
         env.update(OPENBLAS_CORETYPE="Haswell", DNNL_MAX_CPU_ISA="AVX2", ONEDNN_MAX_CPU_ISA="AVX2",
                    ATEN_CPU_CAPABILITY="avx2")
@@ -205,6 +214,27 @@ def paired_rows(sizes, threads, quick):
         median, q1, q3 = (float(out[k]) for k in ("ratio_median", "ratio_q1", "ratio_q3"))
         workload = (f"sgemm n={n}, paired with OpenBLAS ({out['openblas_core']}) in one JVM, {out['pairs']} products "
                     f"each in turn (median GFLOPS; ratio: median of the per-pair ratios, quartiles)")
+        ratio = f"{median:.2f}x ({q1:.2f}-{q3:.2f})" if all(math.isfinite(v) and v > 0 for v in (ours, theirs, median)) \
+            else "failed"
+        rows.append((workload, f"{ours:.1f}", f"{theirs:.1f}", ratio))
+    return rows
+
+
+def paired_step_rows(depths, threads, quick):
+    """ResNet training steps at batch 64 (the goal's), ours and PyTorch's taking turns window by window
+    (torch_paired_steps.py driving StepServer): the per-pair ratio, which the machine's drift cannot move,
+    with its quartiles."""
+    rows = []
+    pairs, seconds = (4, 1) if quick else (12, 2)
+    for d in depths:
+        server = [java(), "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC",
+                  f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.StepServer", str(d), "64"]
+        out = dict(re.findall(r"(\w+)=(\S+)", run_peer("torch_paired_steps.py", [d, 64, pairs, threads, seconds, 25, "--",
+                                                                                 *server])))
+        ours, theirs = float(out["panagrad_img_s"]), float(out["torch_img_s"])
+        median, q1, q3 = (float(out[k]) for k in ("ratio_median", "ratio_q1", "ratio_q3"))
+        workload = (f"resnet{d} train step, batch 64, paired with PyTorch: {out['pairs']} windows of {seconds} s each "
+                    f"in turn (median images/s; ratio: median of the per-pair ratios, quartiles)")
         ratio = f"{median:.2f}x ({q1:.2f}-{q3:.2f})" if all(math.isfinite(v) and v > 0 for v in (ours, theirs, median)) \
             else "failed"
         rows.append((workload, f"{ours:.1f}", f"{theirs:.1f}", ratio))
@@ -423,9 +453,11 @@ def main():
     ap.add_argument("--threads", default="2")
     ap.add_argument("--sizes", default="256,512,1024")
     ap.add_argument("--quick", action="store_true", help="fewer JMH iterations")
-    ap.add_argument("--only", default="gemm,paired,tile,resnet,inference,layers,memory,profile,loader,cc,cckd",
+    ap.add_argument("--only", default="gemm,paired,tile,resnet,paired-resnet,inference,layers,memory,profile,loader,"
+                                      "cc,cckd",
                     help="comma-separated: gemm, paired (sgemm against OpenBLAS in one JVM, product by product), "
-                         "tile (the GEMM micro-kernel against the core's peak), resnet, "
+                         "tile (the GEMM micro-kernel against the core's peak), resnet, paired-resnet (training steps "
+                         "at batch 64, ours and PyTorch's taking turns window by window), "
                          "inference, layers (convolutions and batch norm), memory, profile, loader, cc, cckd (the "
                          "paper's ResNet-50 -> ResNet-18 step at person re-identification size), "
                          "opencl (the OpenCL backend's GEMM and ResNet-20 step)")
@@ -447,6 +479,7 @@ def main():
         ("paired", "sgemm paired with OpenBLAS", lambda: paired_rows(sizes, a.threads, a.quick)),
         ("tile", "GEMM micro-kernel", lambda: tile_rows(jvm)),
         ("resnet", "resnet train steps", lambda: resnet_rows(depths, batches, a.threads, a.quick)),
+        ("paired-resnet", "resnet train steps paired with PyTorch", lambda: paired_step_rows(depths, a.threads, a.quick)),
         ("inference", "resnet inference", lambda: inference_rows(depths, 64, a.threads, a.quick)),
         ("layers", "convolutions and batch norm", lambda: conv_rows(a.threads, a.quick)),
         ("memory", "memory", lambda: memory_rows(depths, batches, a.threads)),
@@ -474,7 +507,8 @@ def main():
              "",
              f"Used: Panagrad {jvm.get('backend', '?')}. PyTorch {peer.get('torch_version', '?')}: OpenBLAS "
              f"{peer.get('openblas_core', '?')} kernels, oneDNN {peer.get('onednn_isa', '?')}, ATen "
-             f"{peer.get('aten_capability', '?')}."
+             f"{peer.get('aten_capability', '?')}; glibc malloc keeping freed memory ("
+             + ", ".join(f"{k}={v}" for k, v in PEER_MALLOC.items()) + ")."
              + ("" if not problems else " NOT AS REQUESTED: " + "; ".join(problems) + "."),
              "", "| workload | Panagrad | PyTorch | ratio |", "|---|---|---|---|"]
     table += [f"| {w} | {o} | {t} | {r} |" for w, o, t, r in rows]

@@ -1,0 +1,86 @@
+"""Paired measurement of a ResNet training step: PyTorch's (the step of torch_resnet_cifar.py) and
+Panagrad's (dev.panagrad.bench.StepServer, started from the command after '--'), taking turns window by
+window: ours for `seconds`, then PyTorch's for as long, and so on. Both processes stay warm and wait
+while the other runs, so a drift of the machine's speed over minutes reaches both sides of a pair alike;
+the median of the per-pair ratios and its quartiles say more than two runs minutes apart.
+Usage: python3 torch_paired_steps.py depth batch pairs threads seconds java_warmup_seconds -- java ... StepServer depth batch
+Prints one line: paired resnet{depth} batch=.. pairs=.. panagrad_img_s=.. torch_img_s=.. ratio_median=..
+ratio_q1=.. ratio_q3=.. (medians of each side's per-window rates; ratio above 1: Panagrad is faster)."""
+import subprocess, sys, torch
+
+from cifar_models import training_step
+from timing import window
+
+TORCH_WARMUP_WINDOWS = 3
+
+
+def quantile(values, q):
+    """The q-quantile by the nearest rank below, as the Java tools take it."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class StepServer:
+    """Our side: one request line out, one answer line back."""
+
+    def __init__(self, cmd):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.expect("ready")
+
+    def expect(self, prefix):
+        """The next line that starts with `prefix`; other output of the JVM goes to stderr."""
+        while True:
+            line = self.proc.stdout.readline()
+            if line.startswith(prefix):
+                return line.strip()
+            if not line or line.startswith("error:"):
+                rc = self.proc.poll()
+                raise RuntimeError(f"StepServer answered {line.strip()!r} where {prefix!r} was expected"
+                                   + (f" (it exited with code {rc})" if rc is not None else ""))
+            print("StepServer:", line.rstrip(), file=sys.stderr)
+
+    def window(self, seconds):
+        """(steps, elapsed seconds) of one window of at least `seconds`."""
+        self.proc.stdin.write(f"window {seconds}\n")
+        answer = dict(kv.split("=") for kv in self.expect("steps=").split())
+        return int(answer["steps"]), int(answer["nanos"]) / 1e9
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=60)
+
+
+def main():
+    if "--" not in sys.argv:
+        sys.exit(__doc__)
+    split = sys.argv.index("--")
+    depth, batch, pairs, threads = (int(v) for v in sys.argv[1:5])
+    seconds, java_warmup = float(sys.argv[5]), float(sys.argv[6])
+    torch.set_num_threads(threads)
+    _, _, step = training_step(depth, batch)
+    ours = StepServer(sys.argv[split + 1:])
+    try:
+        ours.window(java_warmup)  # the JIT compiles the step's kernels
+        for _ in range(TORCH_WARMUP_WINDOWS):
+            window(step, seconds)
+        rates = []
+        for _ in range(pairs):
+            steps, elapsed = ours.window(seconds)
+            own = batch * steps / elapsed
+            calls, elapsed = window(step, seconds)
+            rates.append((own, batch * calls / elapsed))
+    finally:
+        ours.close()
+    ratios = [o / t for o, t in rates]
+    print(f"paired resnet{depth} batch={batch} pairs={len(rates)} "
+          f"panagrad_img_s={quantile([o for o, _ in rates], 0.5):.1f} torch_img_s={quantile([t for _, t in rates], 0.5):.1f} "
+          f"ratio_median={quantile(ratios, 0.5):.3f} ratio_q1={quantile(ratios, 0.25):.3f} "
+          f"ratio_q3={quantile(ratios, 0.75):.3f}")
+
+
+if __name__ == "__main__":
+    main()
