@@ -23,8 +23,9 @@ import java.util.Random;
  *     1024 30 before=/tmp/before/classes after=engine/target/classes:bench/target/benchmarks.jar
  * </pre>
  *
- * Arguments: n, seconds, then {@code label=classpath} per build (paths joined by ':'; the first build is
- * the baseline). Each build's pool has {@code -Dpanagrad.threads} threads. Prints, per build, the best
+ * Arguments: the product, n for n x n by n x n or {@code MxNxK} for an M x K by K x N one ({@code MxNxKt}: A
+ * stored transposed, as convolutions' input gradients have it), seconds, then {@code label=classpath} per
+ * build (paths joined by ':'; the first build is the baseline). Each build's pool has {@code -Dpanagrad.threads} threads. Prints, per build, the best
  * and median GFLOPS after a 3 s warm-up and, against the baseline, the median and quartiles of the
  * per-pair speed ratios (above 1: faster than the baseline).
  */
@@ -37,10 +38,13 @@ public final class GemmAlternating {
 
     public static void main(String[] args) throws Throwable {
         if (args.length < 4) {
-            System.err.println("usage: GemmAlternating n seconds label=classpath label=classpath [...]");
+            System.err.println("usage: GemmAlternating n|MxNxK[t] seconds label=classpath label=classpath [...]");
             System.exit(2);
         }
-        int n = Integer.parseInt(args[0]);
+        Shape shape = Shape.parse(args[0]);
+        int m = shape.m();
+        int n = shape.n();
+        int k = shape.k();
         double seconds = Double.parseDouble(args[1]);
         int builds = args.length - 2;
         String[] labels = new String[builds];
@@ -62,14 +66,18 @@ public final class GemmAlternating {
                         + classpaths[i] + " (give the engine's classes directory or jar)", e);
             }
         }
-        float[] a = new float[n * n];
-        float[] b = new float[n * n];
-        float[] c = new float[n * n];
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        float[] c = new float[m * n];
         Random random = new Random(1);
         for (int i = 0; i < a.length; i++) {
             a[i] = random.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
             b[i] = random.nextFloat() - 0.5f;
         }
+        boolean transA = shape.transA();
+        int lda = transA ? m : k;
         List<double[]> pairs = new ArrayList<>();
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
@@ -77,7 +85,7 @@ public final class GemmAlternating {
             double[] times = new double[builds];
             for (int i = 0; i < builds; i++) {
                 long t = System.nanoTime();
-                gemm[i].invokeExact(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+                gemm[i].invokeExact(transA, false, m, n, k, 1f, a, 0, lda, b, 0, n, 0f, c, 0, n);
                 times[i] = System.nanoTime() - t;
             }
             if (System.nanoTime() - start > WARM_UP_NANOS) {
@@ -87,16 +95,50 @@ public final class GemmAlternating {
         if (pairs.isEmpty()) {
             throw new IllegalStateException("GemmAlternating: no product measured after the 3 s warm-up; give more seconds");
         }
-        double flops = 2.0 * n * n * n;
+        double flops = 2.0 * m * n * k;
         for (int i = 0; i < builds; i++) {
             double[] own = column(pairs, i);
-            System.out.printf(Locale.ROOT, "%-10s n=%d products=%d best %.1f GFLOPS, median %.1f GFLOPS%n", labels[i],
-                    n, own.length, flops / min(own), flops / quantile(own, 0.5));
+            System.out.printf(Locale.ROOT, "%-10s %s products=%d best %.1f GFLOPS, median %.1f GFLOPS%n", labels[i],
+                    shape, own.length, flops / min(own), flops / quantile(own, 0.5));
         }
         for (int i = 1; i < builds; i++) {
             double[] ratios = speedRatios(column(pairs, 0), column(pairs, i));
             System.out.printf(Locale.ROOT, "%s against %s, per pair: median %.3f, quartiles %.3f-%.3f%n", labels[i],
                     labels[0], quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75));
+        }
+    }
+
+    /** The product measured: C (m x n) = op(A) (m x k) B (k x n), A stored k x m where {@code transA}. */
+    record Shape(int m, int n, int k, boolean transA) {
+        /** {@code n} (square), or {@code MxNxK}, with a trailing {@code t} where A is stored transposed. */
+        static Shape parse(String text) {
+            String dims = text.endsWith("t") ? text.substring(0, text.length() - 1) : text;
+            String[] parts = dims.split("x");
+            try {
+                if (parts.length == 1 && !text.endsWith("t")) {
+                    int n = Integer.parseInt(parts[0]);
+                    return positive(new Shape(n, n, n, false), text);
+                }
+                if (parts.length == 3) {
+                    return positive(new Shape(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]),
+                            Integer.parseInt(parts[2]), text.endsWith("t")), text);
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("GemmAlternating: expected n or MxNxK[t] for the product, got '" + text + "'");
+        }
+
+        private static Shape positive(Shape s, String text) {
+            if (s.m <= 0 || s.n <= 0 || s.k <= 0) {
+                throw new IllegalArgumentException("GemmAlternating: the product's sizes must be positive, got '" + text + "'");
+            }
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return m == n && n == k && !transA ? "n=" + n : "m=" + m + " n=" + n + " k=" + k + (transA ? " (A transposed)" : "");
         }
     }
 

@@ -61,6 +61,38 @@ class GemmAlternatingTest {
     }
 
     @Test
+    void aProductIsSquareOrGivenAsMxNxK() {
+        assertThat(GemmAlternating.Shape.parse("512")).isEqualTo(new GemmAlternating.Shape(512, 512, 512, false));
+        assertThat(GemmAlternating.Shape.parse("64x576x4096")).isEqualTo(new GemmAlternating.Shape(64, 576, 4096, false));
+        assertThat(GemmAlternating.Shape.parse("576x4096x64t")).isEqualTo(new GemmAlternating.Shape(576, 4096, 64, true));
+        assertThat(GemmAlternating.Shape.parse("576x4096x64t")).hasToString("m=576 n=4096 k=64 (A transposed)");
+    }
+
+    @Test
+    void aProductItCannotReadIsRefusedWithTheText() {
+        for (String bad : new String[] {"64x576", "12t", "0x4x4", "axbxc"}) {
+            assertThatThrownBy(() -> GemmAlternating.Shape.parse(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("GemmAlternating").hasMessageContaining("'" + bad + "'");
+        }
+    }
+
+    @Test
+    void aRectangularProductWithATransposedIsMeasuredAndNamed() throws Throwable {
+        String engine = engineClasspath();
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            GemmAlternating.main(new String[] {"20x36x12t", "3.5", "before=" + engine, "after=" + engine});
+        } finally {
+            System.setOut(out);
+        }
+        String[] lines = captured.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertThat(lines).hasSize(3);
+        assertThat(lines[0]).startsWith("before").contains("m=20 n=36 k=12 (A transposed)").containsPattern("products=[1-9]\\d*");
+    }
+
+    @Test
     void aBuildWithoutALabelIsRefusedByName() {
         assertThatThrownBy(() -> GemmAlternating.main(new String[] {"48", "4", "before=/x", "/y"}))
                 .isInstanceOf(IllegalArgumentException.class)
