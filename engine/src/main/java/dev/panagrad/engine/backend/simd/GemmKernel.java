@@ -131,7 +131,7 @@ public final class GemmKernel {
      * </ul>
      * Whatever the limits, a block holds at least {@link #MIN_BLOCK_SLIVERS} slivers: each B sliver comes
      * from L3 for the block's first sliver of A and from L2 for the others, and fewer than four do not
-     * repay that (a 64 x 576 x 4096 product, a convolution's weight gradient, lost 5% at two slivers).
+     * repay that (measured on a convolution's batched weight gradient, 64 x 576 x 4096: bench/RESULTS.md).
      * At depth 1024 the TLB binds: 4 slivers of 5 rows at AVX2 (a B sliver of 16 pages); at AVX-512 (32
      * pages) it would leave 2 slivers of 6 rows, and the floor gives 4.
      */
