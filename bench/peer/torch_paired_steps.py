@@ -5,7 +5,9 @@ while the other runs, so a drift of the machine's speed over minutes reaches bot
 the median of the per-pair ratios and its quartiles say more than two runs minutes apart.
 Usage: python3 torch_paired_steps.py depth batch pairs threads seconds java_warmup_seconds -- java ... StepServer depth batch
 Prints one line: paired resnet{depth} batch=.. pairs=.. panagrad_img_s=.. torch_img_s=.. ratio_median=..
-ratio_q1=.. ratio_q3=.. (medians of each side's per-window rates; ratio above 1: Panagrad is faster)."""
+ratio_q1=.. ratio_q3=.. (medians of each side's per-window rates; ratio above 1: Panagrad is faster).
+compare.py runs it with glibc's malloc keeping freed memory (PEER_MALLOC there); run by hand without
+those settings, PyTorch's step speed depends on the process's allocation history (up to 2x)."""
 import subprocess, sys, torch
 
 from cifar_models import training_step
