@@ -193,6 +193,16 @@ def gemm_rows(sizes, threads, quick):
     return rows
 
 
+def paired_row(workload, out, ours_key, theirs_key):
+    """A table row from a paired tool's key=value report: each side's median, and the median of the
+    per-pair ratios with its quartiles (ratio_median, ratio_q1, ratio_q3), or failed where not usable."""
+    ours, theirs = float(out[ours_key]), float(out[theirs_key])
+    median, q1, q3 = (float(out[k]) for k in ("ratio_median", "ratio_q1", "ratio_q3"))
+    ratio = f"{median:.2f}x ({q1:.2f}-{q3:.2f})" if all(math.isfinite(v) and v > 0 for v in (ours, theirs, median)) \
+        else "failed"
+    return workload, f"{ours:.1f}", f"{theirs:.1f}", ratio
+
+
 def paired_rows(sizes, threads, quick):
     """sgemm against OpenBLAS in one JVM, product by product (GemmVersusOpenBlas): the per-pair ratio, which
     the machine's drift cannot move, with its quartiles. OpenBLAS runs with the peer's instruction set and
@@ -210,13 +220,9 @@ def paired_rows(sizes, threads, quick):
         print("$", " ".join(cmd), flush=True)
         out = dict(re.findall(r"(\w+)=(\S+)", subprocess.run(cmd, check=True, capture_output=True, text=True,
                                                               env=env).stdout))
-        ours, theirs = float(out["panagrad_GFLOPS"]), float(out["openblas_GFLOPS"])
-        median, q1, q3 = (float(out[k]) for k in ("ratio_median", "ratio_q1", "ratio_q3"))
         workload = (f"sgemm n={n}, paired with OpenBLAS ({out['openblas_core']}) in one JVM, {out['pairs']} products "
                     f"each in turn (median GFLOPS; ratio: median of the per-pair ratios, quartiles)")
-        ratio = f"{median:.2f}x ({q1:.2f}-{q3:.2f})" if all(math.isfinite(v) and v > 0 for v in (ours, theirs, median)) \
-            else "failed"
-        rows.append((workload, f"{ours:.1f}", f"{theirs:.1f}", ratio))
+        rows.append(paired_row(workload, out, "panagrad_GFLOPS", "openblas_GFLOPS"))
     return rows
 
 
@@ -231,13 +237,9 @@ def paired_step_rows(depths, threads, quick):
                   f"-Dpanagrad.threads={threads}", *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.StepServer", str(d), "64"]
         out = dict(re.findall(r"(\w+)=(\S+)", run_peer("torch_paired_steps.py", [d, 64, pairs, threads, seconds, 25, "--",
                                                                                  *server])))
-        ours, theirs = float(out["panagrad_img_s"]), float(out["torch_img_s"])
-        median, q1, q3 = (float(out[k]) for k in ("ratio_median", "ratio_q1", "ratio_q3"))
         workload = (f"resnet{d} train step, batch 64, paired with PyTorch: {out['pairs']} windows of {seconds} s each "
                     f"in turn (median images/s; ratio: median of the per-pair ratios, quartiles)")
-        ratio = f"{median:.2f}x ({q1:.2f}-{q3:.2f})" if all(math.isfinite(v) and v > 0 for v in (ours, theirs, median)) \
-            else "failed"
-        rows.append((workload, f"{ours:.1f}", f"{theirs:.1f}", ratio))
+        rows.append(paired_row(workload, out, "panagrad_img_s", "torch_img_s"))
     return rows
 
 

@@ -25,9 +25,10 @@ import java.util.Random;
  *
  * Arguments: the product, n for n x n by n x n or {@code MxNxK} for an M x K by K x N one ({@code MxNxKt}: A
  * stored transposed, as convolutions' input gradients have it), seconds, then {@code label=classpath} per
- * build (paths joined by ':'; the first build is the baseline). Each build's pool has {@code -Dpanagrad.threads} threads. Prints, per build, the best
- * and median GFLOPS after a 3 s warm-up and, against the baseline, the median and quartiles of the
- * per-pair speed ratios (above 1: faster than the baseline).
+ * build (paths joined by ':'; the first build is the baseline). Each build's pool has
+ * {@code -Dpanagrad.threads} threads. Prints, per build, the best and median GFLOPS after a 3 s warm-up
+ * and, against the baseline, the median and quartiles of the per-pair speed ratios (above 1: faster than
+ * the baseline).
  */
 public final class GemmAlternating {
     /** Products run before the measured ones, while the JIT compiles the kernels. */

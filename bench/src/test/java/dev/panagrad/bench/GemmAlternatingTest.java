@@ -16,6 +16,20 @@ class GemmAlternatingTest {
         return Path.of(GemmKernel.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
+    /** What a 3.5 s run of {@code product} prints, this test's engine as both builds "before" and "after". */
+    private static String[] linesPrintedFor(String product) throws Throwable {
+        String engine = engineClasspath();
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            GemmAlternating.main(new String[] {product, "3.5", "before=" + engine, "after=" + engine});
+        } finally {
+            System.setOut(out);
+        }
+        return captured.toString(StandardCharsets.UTF_8).strip().split("\n");
+    }
+
     @Test
     void speedRatioIsTheBaselinesTimeOverTheOthers() {
         assertThat(GemmAlternating.speedRatios(new double[] {2, 4, 3}, new double[] {1, 4, 6}))
@@ -42,16 +56,7 @@ class GemmAlternatingTest {
 
     @Test
     void reportsEveryBuildAndTheRatioAgainstTheBaseline() throws Throwable {
-        String engine = engineClasspath();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            GemmAlternating.main(new String[] {"48", "3.5", "before=" + engine, "after=" + engine});
-        } finally {
-            System.setOut(out);
-        }
-        String[] lines = captured.toString(StandardCharsets.UTF_8).strip().split("\n");
+        String[] lines = linesPrintedFor("48");
         assertThat(lines).hasSize(3);
         assertThat(lines[0]).startsWith("before").contains("n=48").containsPattern("products=[1-9]\\d*");
         assertThat(lines[1]).startsWith("after").contains("n=48");
@@ -78,16 +83,7 @@ class GemmAlternatingTest {
 
     @Test
     void aRectangularProductWithATransposedIsMeasuredAndNamed() throws Throwable {
-        String engine = engineClasspath();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            GemmAlternating.main(new String[] {"20x36x12t", "3.5", "before=" + engine, "after=" + engine});
-        } finally {
-            System.setOut(out);
-        }
-        String[] lines = captured.toString(StandardCharsets.UTF_8).strip().split("\n");
+        String[] lines = linesPrintedFor("20x36x12t");
         assertThat(lines).hasSize(3);
         assertThat(lines[0]).startsWith("before").contains("m=20 n=36 k=12 (A transposed)").containsPattern("products=[1-9]\\d*");
     }
