@@ -180,11 +180,22 @@ final class ChannelConvolution {
     static final WarmUpSegments TILE3_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
     static final WarmUpSegments SQUARE3_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
     static final WarmUpSegments TAPS_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
+    static final WarmUpSegments ROW3_PAIR_TILE_CALLS = new WarmUpSegments(64, 1024, 1 << 15);
 
-    /** The guards of all four weight tiles, for tests. */
+    /** The guards of all five weight tiles, for tests. */
     static java.util.List<WarmUpSegments> weightTileGuards() {
-        return java.util.List.of(ROW3_TILE_CALLS, TILE3_CALLS, SQUARE3_TILE_CALLS, TAPS_TILE_CALLS);
+        return java.util.List.of(ROW3_TILE_CALLS, TILE3_CALLS, SQUARE3_TILE_CALLS, ROW3_PAIR_TILE_CALLS, TAPS_TILE_CALLS);
     }
+
+    /**
+     * Whether the one-row tile of 3 taps runs for two input channels at once ({@link #weightTileRow3Pair}):
+     * where the weight tile is one kernel row (16 vector registers), its 6 accumulators are fewer than
+     * the 8 chains that keep two multiply-add pipes of 4 cycles' latency busy, and each dY vector feeds
+     * only 3 multiply-adds. Two channels make 12 accumulators; C2 keeps them, the 2 dY vectors and 2
+     * broadcasts in exactly 16 registers (read in the generated code), since it broadcasts two taps at
+     * a time.
+     */
+    static final boolean ROW3_PAIRS = T == 3 && VectorMachine.CURRENT.registers() >= 16;
 
     /**
      * The weight gradient with vectors across output channels:
@@ -220,6 +231,7 @@ final class ChannelConvolution {
         boolean row3 = T == 3 && g.kernelW() == 3 && g.dilationW() == 1;
         WarmUpSegments guard = row3 ? ROW3_TILE_CALLS : T == 3 ? TILE3_CALLS : square3 ? SQUARE3_TILE_CALLS
                 : TAPS_TILE_CALLS; // the guard of the tile method the branches below call
+        boolean pairs = row3 && ROW3_PAIRS;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
         int weights = g.outChannels() * k;
         // Every entry is written by exactly one tile, so the caller's buffer is reused without clearing.
@@ -235,7 +247,7 @@ final class ChannelConvolution {
         }
         dev.panagrad.engine.backend.Parallel.Range body = (c0, c1) -> {
             float[][] buf = WEIGHT_BUFFERS.get();
-            float[] tile = buffer(buf, 2, T * CO);
+            float[] tile = buffer(buf, 2, 2 * T * CO); // room for a pair of channels' tiles
             for (int chunk = c0; chunk < c1; chunk++) {
                 int from = (int) ((long) g.batch() * chunk / chunks);
                 int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
@@ -262,13 +274,18 @@ final class ChannelConvolution {
                     int wBase = chunk * weights + grp * og * k;
                     for (int block = 0; block < blocks; block++) {
                         int channels = Math.min(CO, og - block * CO);
-                        for (int c = 0; c < cg; c++) {
+                        for (int c = 0; c < cg; c += pairs && c + 1 < cg ? 2 : 1) {
+                            boolean pair = pairs && c + 1 < cg;
+                            WarmUpSegments calls = pair ? ROW3_PAIR_TILE_CALLS : guard;
                             for (int tg = 0; tg < groups; tg++) {
                                 int count = images * positions;
-                                int segment = guard.length();
+                                int segment = calls.length();
                                 for (int q0 = 0; q0 < count; q0 += segment) {
                                     int q1 = Math.min(count, q0 + segment);
-                                    if (row3) {
+                                    if (pair) {
+                                        weightTileRow3Pair(q0, q1, q0 == 0, at, c * plane + tapOff[tg * T], plane, gyt,
+                                                block * CO, ogPad, xpad, tile);
+                                    } else if (row3) {
                                         weightTileRow3(q0, q1, q0 == 0, at, c * plane + tapOff[tg * T], gyt, block * CO,
                                                 ogPad, xpad, tile);
                                     } else if (T == 3) {
@@ -282,12 +299,15 @@ final class ChannelConvolution {
                                                 tg * T, tile);
                                     }
                                 }
-                                guard.ran(count);
+                                calls.ran(count);
                                 int taps = Math.min(T, kk - tg * T);
                                 for (int j = 0; j < channels; j++) {
                                     int row = wBase + (block * CO + j) * k + c * kk + tg * T;
                                     for (int t = 0; t < taps; t++) {
                                         partial[row + t] = tile[t * CO + j];
+                                    }
+                                    for (int t = 0; pair && t < taps; t++) { // channel c + 1: kk weights further
+                                        partial[row + kk + t] = tile[(T + t) * CO + j];
                                     }
                                 }
                             }
@@ -557,7 +577,7 @@ final class ChannelConvolution {
      * floats, so C2 checks their bounds once per position rather than once per tap (with the offsets as
      * variables, the checks took as many instructions as the multiply-adds).
      */
-    private static void weightTileRow3(int q0, int q1, boolean first, int[] at, int rowOff, float[] gyt, int o0,
+    static void weightTileRow3(int q0, int q1, boolean first, int[] at, int rowOff, float[] gyt, int o0,
                                        int ogPad, float[] xp, float[] tile) {
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
         FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
@@ -585,6 +605,64 @@ final class ChannelConvolution {
         a11.intoArray(tile, CO + L);
         a20.intoArray(tile, 2 * CO);
         a21.intoArray(tile, 2 * CO + L);
+    }
+
+    /**
+     * {@link #weightTileRow3} for input channels c and c + 1 at once ({@link #ROW3_PAIRS}): the same kernel
+     * row of both, the second one {@code plane} floats further. Tile rows 0-2 are channel c's taps, rows
+     * 3-5 channel c + 1's. Each sum runs over the positions in the same order as in the one-channel
+     * tile, so the two give the same bits.
+     */
+    static void weightTileRow3Pair(int q0, int q1, boolean first, int[] at, int rowOff, int plane, float[] gyt,
+                                   int o0, int ogPad, float[] xp, float[] tile) {
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
+        FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO);
+        FloatVector a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO + L);
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO);
+        FloatVector a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO + L);
+        FloatVector b00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO);
+        FloatVector b01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO + L);
+        FloatVector b10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO);
+        FloatVector b11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO + L);
+        FloatVector b20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO);
+        FloatVector b21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO + L);
+        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+            int xi = rowOff + at[q];
+            FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
+            FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
+            FloatVector v = FloatVector.broadcast(S, xp[xi]);
+            a00 = v.fma(g0, a00);
+            a01 = v.fma(g1, a01);
+            v = FloatVector.broadcast(S, xp[xi + 1]);
+            a10 = v.fma(g0, a10);
+            a11 = v.fma(g1, a11);
+            v = FloatVector.broadcast(S, xp[xi + 2]);
+            a20 = v.fma(g0, a20);
+            a21 = v.fma(g1, a21);
+            int yi = xi + plane; // channel c + 1
+            v = FloatVector.broadcast(S, xp[yi]);
+            b00 = v.fma(g0, b00);
+            b01 = v.fma(g1, b01);
+            v = FloatVector.broadcast(S, xp[yi + 1]);
+            b10 = v.fma(g0, b10);
+            b11 = v.fma(g1, b11);
+            v = FloatVector.broadcast(S, xp[yi + 2]);
+            b20 = v.fma(g0, b20);
+            b21 = v.fma(g1, b21);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        a20.intoArray(tile, 2 * CO);
+        a21.intoArray(tile, 2 * CO + L);
+        b00.intoArray(tile, 3 * CO);
+        b01.intoArray(tile, 3 * CO + L);
+        b10.intoArray(tile, 4 * CO);
+        b11.intoArray(tile, 4 * CO + L);
+        b20.intoArray(tile, 5 * CO);
+        b21.intoArray(tile, 5 * CO + L);
     }
 
     /**

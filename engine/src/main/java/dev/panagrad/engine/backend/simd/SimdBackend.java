@@ -28,7 +28,8 @@ public final class SimdBackend implements Backend {
         return "simd (Vector API, " + VectorMachine.CURRENT.describe() + "; " + GemmKernel.describe()
                 + "; direct convolution tile " + DirectConvolution.TILE + ", weight-gradient tile " + DirectConvolution.DOT_TILE
                 + (ChannelConvolution.TILES_FIT ? ", channel-vector tiles " + ChannelConvolution.FORWARD_TILE + " and "
-                        + ChannelConvolution.WEIGHT_TILE : ", no channel-vector convolution")
+                        + ChannelConvolution.WEIGHT_TILE + (ChannelConvolution.ROW3_PAIRS ? " for two input channels at once" : "")
+                        : ", no channel-vector convolution")
                 + "; " + Parallel.threads() + " threads)";
     }
 

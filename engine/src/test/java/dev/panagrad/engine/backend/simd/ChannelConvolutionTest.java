@@ -29,10 +29,10 @@ class ChannelConvolutionTest {
         ConvGeometry g = new ConvGeometry(8, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         float[] gw = new float[g.outChannels() * g.patchSize()];
         Random rng = new Random(3);
-        for (int i = 0; i < 40 && !ChannelConvolution.weightTileGuards().stream().limit(3).anyMatch(WarmUpSegments::warm); i++) {
+        for (int i = 0; i < 40 && !ChannelConvolution.weightTileGuards().stream().limit(4).anyMatch(WarmUpSegments::warm); i++) {
             ChannelConvolution.backwardWeight(g, gaussian(rng, g.batch() * 32 * 256), gaussian(rng, g.batch() * 32 * 256), gw, null);
         }
-        assertThat(ChannelConvolution.weightTileGuards().stream().limit(3).anyMatch(WarmUpSegments::warm))
+        assertThat(ChannelConvolution.weightTileGuards().stream().limit(4).anyMatch(WarmUpSegments::warm))
                 .as("a 3 x 3 tile's guard warmed").isEqualTo(ChannelConvolution.TILES_FIT);
         assertThat(ChannelConvolution.TAPS_TILE_CALLS.warm()).as("the general tile's guard").isFalse();
         assertThat(ChannelConvolution.TAPS_TILE_CALLS.length()).isEqualTo(64);
@@ -66,6 +66,42 @@ class ChannelConvolutionTest {
             }
         }
         assertThat((double) longCalls[0]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3));
+    }
+
+    @Test
+    void pairedChannelTileGivesTheBitsOfTwoOneChannelTiles() {
+        // 2 images of 5 x 5 padded planes, 2 input channels, 32 output channels (ogPad), 9 positions each.
+        int plane = 25;
+        int ogPad = 32;
+        int co = ChannelConvolution.CHANNEL_TILE;
+        Random rng = new Random(11);
+        float[] xp = gaussian(rng, 2 * 2 * plane + 8);
+        int[] at = new int[18];
+        for (int q = 0; q < at.length; q++) {
+            at[q] = (q / 9) * 2 * plane + (q % 9 / 3) * 5 + q % 3;
+        }
+        float[] gyt = gaussian(rng, at.length * ogPad);
+        int o0 = ogPad - co; // the last block of channels
+        int rowOff = 5; // kernel row 1
+        float[] pair = new float[6 * co];
+        float[] first = new float[3 * co];
+        float[] second = new float[3 * co];
+        // two calls each (positions 0-6, then 7-17): sums carried over through the tile
+        ChannelConvolution.weightTileRow3Pair(0, 7, true, at, rowOff, plane, gyt, o0, ogPad, xp, pair);
+        ChannelConvolution.weightTileRow3Pair(7, 18, false, at, rowOff, plane, gyt, o0, ogPad, xp, pair);
+        ChannelConvolution.weightTileRow3(0, 7, true, at, rowOff, gyt, o0, ogPad, xp, first);
+        ChannelConvolution.weightTileRow3(7, 18, false, at, rowOff, gyt, o0, ogPad, xp, first);
+        ChannelConvolution.weightTileRow3(0, 7, true, at, rowOff + plane, gyt, o0, ogPad, xp, second);
+        ChannelConvolution.weightTileRow3(7, 18, false, at, rowOff + plane, gyt, o0, ogPad, xp, second);
+
+        assertThat(java.util.Arrays.copyOfRange(pair, 0, 3 * co)).containsExactly(first);
+        assertThat(java.util.Arrays.copyOfRange(pair, 3 * co, 6 * co)).containsExactly(second);
+        // tile[t][j] by hand for channel c + 1, tap 2, the block's last channel
+        double expected = 0;
+        for (int q = 0; q < at.length; q++) {
+            expected += (double) gyt[q * ogPad + o0 + co - 1] * xp[rowOff + plane + at[q] + 2];
+        }
+        assertThat((double) pair[(3 + 2) * co + co - 1]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
     }
 
     /** n samples of a standard normal, for the convolution tests of this package. */
