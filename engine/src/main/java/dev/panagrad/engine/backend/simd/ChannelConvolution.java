@@ -59,6 +59,26 @@ final class ChannelConvolution {
      */
     static final boolean TILES_FIT = Boolean.parseBoolean(System.getProperty("panagrad.channelConvolution",
             String.valueOf(VectorMachine.CURRENT.fits(FORWARD_TILE) && VectorMachine.CURRENT.fits(WEIGHT_TILE))));
+    /**
+     * Whether the forward takes two output rows at a time ({@link #micro2x3}, {@link #micro2x2}) instead of
+     * one row of R positions: where the tile of one row is 4 x 2 (16 vector registers), its 8
+     * accumulators are just the chains that two multiply-add pipes of 4 cycles' latency need, with no
+     * slack for the tap's index and bounds checks. Two rows of 3 make 12 accumulators, which C2 keeps
+     * with the 2 weight vectors and 2 broadcasts in 16 registers (read in the generated code). An odd
+     * last row takes the one-row tile.
+     */
+    static final boolean ROW_PAIRS = R == 4 && VectorMachine.CURRENT.registers() >= 16;
+
+    /**
+     * Columns of the two-row tile at column {@code ox0} of rows {@code ow} wide: 3, with tiles of 2 at the
+     * end so that the tiles fill the row exactly (8 = 3 + 3 + 2, 16 = 4 x 3 + 2 x 2); a row 1 wide takes
+     * one tile of 3.
+     */
+    static int pairColumns(int ow, int ox0) {
+        int twos = ow < 2 ? 0 : (3 - ow % 3) % 3;
+        return ox0 < ow - 2 * twos ? 3 : 2;
+    }
+
     /** Offsets of a tile column's R entries, then zeros to a vector's length (lanes the store leaves out). */
     private static final int[] COLUMN = java.util.stream.IntStream.range(0, Math.max(L, R)).map(r -> r < R ? r * CO : 0)
             .toArray();
@@ -83,8 +103,8 @@ final class ChannelConvolution {
         int wq = (g.inW() + 2 * g.padW() + s - 1) / s;
         int row = s * wq;
         int plane = hp * row;
-        // Tiles at the end of a row may read up to R positions past it: slack after the last plane.
-        int bufferSize = cg * plane + R + kw * g.dilationW() + row;
+        // Tiles at the end of a row may read up to R (or 3) positions past it: slack after the last plane.
+        int bufferSize = cg * plane + Math.max(R, 3) + kw * g.dilationW() + row;
         int groupWeights = blocks * k * CO;
         // Channels past og in the last block stay zero.
         float[] packed = HostArrayPool.borrowZeroed(g.groups() * groupWeights);
@@ -113,12 +133,37 @@ final class ChannelConvolution {
         SimdConvolution.forEachImageAndGroup(g, (n, grp) -> {
             float[][] buf = BUFFERS.get();
             float[] xpad = buffer(buf, 0, bufferSize);
-            float[] tile = buffer(buf, 1, R * CO);
+            float[] tile = buffer(buf, 1, Math.max(R, 6) * CO);
             pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, s, xpad, 0, bufferSize);
             for (int block = 0; block < blocks; block++) {
                 int wOff = grp * groupWeights + block * k * CO;
                 int channels = Math.min(CO, og - block * CO);
-                for (int oy = 0; oy < oh; oy++) {
+                int oy = 0;
+                for (; ROW_PAIRS && oy + 1 < oh; oy += 2) {
+                    int rowBase = oy * g.strideH() * row;
+                    int ox0 = 0;
+                    while (ox0 < ow) {
+                        int columns = pairColumns(ow, ox0);
+                        if (columns == 3) {
+                            micro2x3(k, packed, wOff, xpad, taps, rowBase + ox0, g.strideH() * row, tile);
+                        } else {
+                            micro2x2(k, packed, wOff, xpad, taps, rowBase + ox0, g.strideH() * row, tile);
+                        }
+                        // Columns past the row's end (only where a row is 1 wide) are computed from padding, not stored.
+                        int positions = Math.min(columns, ow - ox0);
+                        int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
+                        for (int j = 0; j < channels; j++) {
+                            float b = bias == null ? 0f : bias[grp * og + block * CO + j];
+                            int dst = first + j * outPlane;
+                            for (int r = 0; r < positions; r++) {
+                                out[dst + r] = tile[r * CO + j] + b;
+                                out[dst + ow + r] = tile[(columns + r) * CO + j] + b;
+                            }
+                        }
+                        ox0 += columns;
+                    }
+                }
+                for (; oy < oh; oy++) {
                     int rowBase = oy * g.strideH() * row;
                     for (int ox0 = 0; ox0 < ow; ox0 += R) {
                         int base = rowBase + ox0;
@@ -516,6 +561,91 @@ final class ChannelConvolution {
      * behind, the tile ran at half its speed. Written out in full: an array of vectors or a helper that
      * C2 declines to inline would box them.
      */
+    /**
+     * The two-row tile ({@link #ROW_PAIRS}): tile[r][j] for r < 3 sums over taps t of w[t][j]
+     * xpad[base + taps[t] + r], and tile[3 + r][j] the same {@code rowStep} floats further (the next
+     * output row). Each output is the same dot product, in the same order, as in {@link #micro4}, so the
+     * tiles give the same bits.
+     */
+    static void micro2x3(int k, float[] wp, int wOff, float[] xp, int[] taps, int base, int rowStep, float[] tile) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
+        FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
+        FloatVector b20 = FloatVector.zero(S), b21 = FloatVector.zero(S);
+        for (int t = 0, wi = wOff; t < k; t++, wi += CO) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+            int xi = base + taps[t];
+            FloatVector v = FloatVector.broadcast(S, xp[xi]);
+            a00 = v.fma(w0, a00);
+            a01 = v.fma(w1, a01);
+            v = FloatVector.broadcast(S, xp[xi + 1]);
+            a10 = v.fma(w0, a10);
+            a11 = v.fma(w1, a11);
+            v = FloatVector.broadcast(S, xp[xi + 2]);
+            a20 = v.fma(w0, a20);
+            a21 = v.fma(w1, a21);
+            int yi = xi + rowStep; // the next output row
+            v = FloatVector.broadcast(S, xp[yi]);
+            b00 = v.fma(w0, b00);
+            b01 = v.fma(w1, b01);
+            v = FloatVector.broadcast(S, xp[yi + 1]);
+            b10 = v.fma(w0, b10);
+            b11 = v.fma(w1, b11);
+            v = FloatVector.broadcast(S, xp[yi + 2]);
+            b20 = v.fma(w0, b20);
+            b21 = v.fma(w1, b21);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        a20.intoArray(tile, 2 * CO);
+        a21.intoArray(tile, 2 * CO + L);
+        b00.intoArray(tile, 3 * CO);
+        b01.intoArray(tile, 3 * CO + L);
+        b10.intoArray(tile, 4 * CO);
+        b11.intoArray(tile, 4 * CO + L);
+        b20.intoArray(tile, 5 * CO);
+        b21.intoArray(tile, 5 * CO + L);
+    }
+
+    /** {@link #micro2x3} for 2 columns, at a row's end: tile rows 0-1 the first output row, 2-3 the next. */
+    static void micro2x2(int k, float[] wp, int wOff, float[] xp, int[] taps, int base, int rowStep, float[] tile) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
+        FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
+        for (int t = 0, wi = wOff; t < k; t++, wi += CO) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+            int xi = base + taps[t];
+            FloatVector v = FloatVector.broadcast(S, xp[xi]);
+            a00 = v.fma(w0, a00);
+            a01 = v.fma(w1, a01);
+            v = FloatVector.broadcast(S, xp[xi + 1]);
+            a10 = v.fma(w0, a10);
+            a11 = v.fma(w1, a11);
+            int yi = xi + rowStep;
+            v = FloatVector.broadcast(S, xp[yi]);
+            b00 = v.fma(w0, b00);
+            b01 = v.fma(w1, b01);
+            v = FloatVector.broadcast(S, xp[yi + 1]);
+            b10 = v.fma(w0, b10);
+            b11 = v.fma(w1, b11);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        b00.intoArray(tile, 2 * CO);
+        b01.intoArray(tile, 2 * CO + L);
+        b10.intoArray(tile, 3 * CO);
+        b11.intoArray(tile, 3 * CO + L);
+    }
+
     private static void micro8(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
@@ -703,7 +833,7 @@ final class ChannelConvolution {
     }
 
     /** {@link #micro8} for 16 vector registers: 4 positions by 2 vectors of channels. */
-    private static void micro4(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
+    static void micro4(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);

@@ -104,6 +104,57 @@ class ChannelConvolutionTest {
         assertThat((double) pair[(3 + 2) * co + co - 1]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
     }
 
+    @Test
+    void twoRowForwardTileGivesTheBitsOfOneRowTiles() {
+        // 5 taps (offsets into a padded image with rows of 12 floats), 2 vectors of output channels
+        int co = ChannelConvolution.CHANNEL_TILE;
+        int row = 12;
+        int[] taps = {0, 1, 2, row, 2 * row + 1};
+        Random rng = new Random(5);
+        float[] xp = gaussian(rng, 6 * row);
+        float[] wp = gaussian(rng, taps.length * co);
+        int base = 1;
+        float[] pair = new float[6 * co];
+        float[] top = new float[4 * co];
+        float[] bottom = new float[4 * co];
+        ChannelConvolution.micro2x3(taps.length, wp, 0, xp, taps, base, 2 * row, pair);
+        ChannelConvolution.micro4(0, taps.length, wp, 0, xp, taps, base, top);
+        ChannelConvolution.micro4(0, taps.length, wp, 0, xp, taps, base + 2 * row, bottom);
+
+        assertThat(java.util.Arrays.copyOfRange(pair, 0, 3 * co)).containsExactly(java.util.Arrays.copyOfRange(top, 0, 3 * co));
+        assertThat(java.util.Arrays.copyOfRange(pair, 3 * co, 6 * co))
+                .containsExactly(java.util.Arrays.copyOfRange(bottom, 0, 3 * co));
+        float[] narrow = new float[4 * co];
+        ChannelConvolution.micro2x2(taps.length, wp, 0, xp, taps, base, 2 * row, narrow);
+        assertThat(java.util.Arrays.copyOfRange(narrow, 0, 2 * co)).containsExactly(java.util.Arrays.copyOfRange(top, 0, 2 * co));
+        assertThat(java.util.Arrays.copyOfRange(narrow, 2 * co, 4 * co))
+                .containsExactly(java.util.Arrays.copyOfRange(bottom, 0, 2 * co));
+        // the second row's third position, last channel, by hand
+        double expected = 0;
+        for (int t = 0; t < taps.length; t++) {
+            expected += (double) wp[t * co + co - 1] * xp[base + 2 * row + taps[t] + 2];
+        }
+        assertThat((double) pair[5 * co + co - 1]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5));
+    }
+
+    @Test
+    void twoRowTilesFillEachRowExactly() {
+        // the columns of the tiles from left to right, for rows 1 to 8 and 16 wide
+        int[][] expected = {{3}, {2}, {3}, {2, 2}, {3, 2}, {3, 3}, {3, 2, 2}, {3, 3, 2}};
+        for (int ow = 1; ow <= 8; ow++) {
+            assertThat(columns(ow)).as("a row %d wide", ow).containsExactly(expected[ow - 1]);
+        }
+        assertThat(columns(16)).containsExactly(3, 3, 3, 3, 2, 2);
+    }
+
+    private static int[] columns(int ow) {
+        java.util.List<Integer> tiles = new java.util.ArrayList<>();
+        for (int ox0 = 0; ox0 < ow; ox0 += tiles.get(tiles.size() - 1)) {
+            tiles.add(ChannelConvolution.pairColumns(ow, ox0));
+        }
+        return tiles.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** n samples of a standard normal, for the convolution tests of this package. */
     static float[] gaussian(Random rng, int n) {
         float[] a = new float[n];
