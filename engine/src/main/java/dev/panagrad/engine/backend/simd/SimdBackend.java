@@ -27,8 +27,9 @@ public final class SimdBackend implements Backend {
     public String describe() {
         return "simd (Vector API, " + VectorMachine.CURRENT.describe() + "; " + GemmKernel.describe()
                 + "; direct convolution tile " + DirectConvolution.TILE + ", weight-gradient tile " + DirectConvolution.DOT_TILE
-                + (ChannelConvolution.TILES_FIT ? ", channel-vector tiles " + ChannelConvolution.FORWARD_TILE + " and "
-                        + ChannelConvolution.WEIGHT_TILE + (ChannelConvolution.ROW3_PAIRS ? " for two input channels at once" : "")
+                + (ChannelConvolution.TILES_FIT ? ", channel-vector tiles "
+                        + (ChannelConvolution.ROW_PAIRS ? "2 rows x 3 positions x 2 vectors" : ChannelConvolution.FORWARD_TILE)
+                        + " and " + ChannelConvolution.WEIGHT_TILE + (ChannelConvolution.ROW3_PAIRS ? " x 2 input channels" : "")
                         : ", no channel-vector convolution")
                 + "; " + Parallel.threads() + " threads)";
     }
