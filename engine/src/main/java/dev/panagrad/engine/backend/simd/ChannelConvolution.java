@@ -83,7 +83,7 @@ final class ChannelConvolution {
     private static final int[] COLUMN = java.util.stream.IntStream.range(0, Math.max(L, R)).map(r -> r < R ? r * CO : 0)
             .toArray();
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
-    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<float[][]> WEIGHT_BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private ChannelConvolution() {
@@ -278,9 +278,11 @@ final class ChannelConvolution {
                 : TAPS_TILE_CALLS; // the guard of the tile method the branches below call
         boolean pairs = row3 && ROW3_PAIRS;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
-        int weights = g.outChannels() * k;
-        // Every entry is written by exactly one tile, so the caller's buffer is reused without clearing.
-        float[] partial = buffer(PARTIALS.get(), 0, chunks * weights);
+        // A chunk's sums, taps-major ([group][c, tap][output channel, padded to whole tiles]), so that a
+        // tile's rows go out as vectors: in dW's own layout each tile wrote 16 or 32 rows of dW one float at
+        // a time. Every entry is written by exactly one tile, so the buffer is reused without clearing.
+        int columns = g.groups() * k * ogPad;
+        float[] partial = buffer(PARTIALS.get(), 0, chunks * columns);
         // One flat loop over a chunk's positions (rows of a small plane are too short to be loops): the
         // offset of each position's first tap in the chunk's padded images, the same for every chunk.
         int[] at = new int[((g.batch() + chunks - 1) / chunks) * positions];
@@ -316,9 +318,8 @@ final class ChannelConvolution {
                             }
                         }
                     }
-                    int wBase = chunk * weights + grp * og * k;
+                    int wBase = chunk * columns + grp * k * ogPad;
                     for (int block = 0; block < blocks; block++) {
-                        int channels = Math.min(CO, og - block * CO);
                         for (int c = 0; c < cg; c += pairs && c + 1 < cg ? 2 : 1) {
                             boolean pair = pairs && c + 1 < cg;
                             WarmUpSegments calls = pair ? ROW3_PAIR_TILE_CALLS : guard;
@@ -346,14 +347,13 @@ final class ChannelConvolution {
                                 }
                                 calls.ran(count);
                                 int taps = Math.min(T, kk - tg * T);
-                                for (int j = 0; j < channels; j++) {
-                                    int row = wBase + (block * CO + j) * k + c * kk + tg * T;
-                                    for (int t = 0; t < taps; t++) {
-                                        partial[row + t] = tile[t * CO + j];
-                                    }
-                                    for (int t = 0; pair && t < taps; t++) { // channel c + 1: kk weights further
-                                        partial[row + kk + t] = tile[(T + t) * CO + j];
-                                    }
+                                int first = wBase + (c * kk + tg * T) * ogPad + block * CO;
+                                for (int t = 0; t < (pair ? 2 * taps : taps); t++) {
+                                    // tile row t, or for channel c + 1 tile row T + t', kk rows further down
+                                    int tileRow = t < taps ? t : T + t - taps;
+                                    int dst = first + (t < taps ? t : kk + t - taps) * ogPad;
+                                    FloatVector.fromArray(S, tile, tileRow * CO).intoArray(partial, dst);
+                                    FloatVector.fromArray(S, tile, tileRow * CO + L).intoArray(partial, dst + L);
                                 }
                             }
                         }
@@ -366,7 +366,17 @@ final class ChannelConvolution {
         } else {
             body.run(0, 1);
         }
-        SimdConvolution.sumChunks(partial, chunks, weights, gw);
+        float[] sums = buffer(PARTIALS.get(), 1, columns);
+        SimdConvolution.sumChunks(partial, chunks, columns, sums);
+        for (int grp = 0; grp < g.groups(); grp++) {
+            for (int o = 0; o < og; o++) {
+                int dst = (grp * og + o) * k;
+                int src = grp * k * ogPad + o;
+                for (int t = 0; t < k; t++) {
+                    gw[dst + t] = sums[src + t * ogPad];
+                }
+            }
+        }
         if (gb != null) {
             for (int o = 0; o < g.outChannels(); o++) {
                 float sum = 0f;
