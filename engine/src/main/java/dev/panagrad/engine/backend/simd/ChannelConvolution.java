@@ -303,8 +303,12 @@ final class ChannelConvolution {
                 float[] xpad = buffer(buf, 0, padded);
                 // zeros past the last image: reads of the last positions' taps may reach there
                 java.util.Arrays.fill(xpad, images * imageStride, padded, 0f);
+                // dY transposed, block by block: [block][image, position][CO channels], so that a tile streams
+                // through contiguous memory (with all channels in each row, it read one row in every 4 to 8).
                 // Lanes of channels past og hold stale values; they only reach tile lanes that are not stored.
-                float[] gyt = buffer(buf, 1, images * positions * ogPad);
+                int count = images * positions;
+                int blockStride = count * CO;
+                float[] gyt = buffer(buf, 1, blocks * blockStride);
                 for (int grp = 0; grp < g.groups(); grp++) {
                     for (int i = 0; i < images; i++) {
                         int n = from + i;
@@ -312,9 +316,9 @@ final class ChannelConvolution {
                                 (i + 1) * imageStride);
                         for (int o = 0; o < og; o++) {
                             int src = (n * g.outChannels() + grp * og + o) * positions;
-                            int dst = i * positions * ogPad + o;
+                            int dst = (o / CO) * blockStride + i * positions * CO + o % CO;
                             for (int q = 0; q < positions; q++) {
-                                gyt[dst + q * ogPad] = gy[src + q];
+                                gyt[dst + q * CO] = gy[src + q];
                             }
                         }
                     }
@@ -324,24 +328,23 @@ final class ChannelConvolution {
                             boolean pair = pairs && c + 1 < cg;
                             WarmUpSegments calls = pair ? ROW3_PAIR_TILE_CALLS : guard;
                             for (int tg = 0; tg < groups; tg++) {
-                                int count = images * positions;
                                 int segment = calls.length();
                                 for (int q0 = 0; q0 < count; q0 += segment) {
                                     int q1 = Math.min(count, q0 + segment);
                                     if (pair) {
                                         weightTileRow3Pair(q0, q1, q0 == 0, at, c * plane + tapOff[tg * T], plane, gyt,
-                                                block * CO, ogPad, xpad, tile);
+                                                block * blockStride, CO, xpad, tile);
                                     } else if (row3) {
-                                        weightTileRow3(q0, q1, q0 == 0, at, c * plane + tapOff[tg * T], gyt, block * CO,
-                                                ogPad, xpad, tile);
+                                        weightTileRow3(q0, q1, q0 == 0, at, c * plane + tapOff[tg * T], gyt, block * blockStride,
+                                                CO, xpad, tile);
                                     } else if (T == 3) {
-                                        weightTile3(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, tapOff,
+                                        weightTile3(q0, q1, q0 == 0, at, c * plane, gyt, block * blockStride, CO, xpad, tapOff,
                                                 tg * T, tile);
                                     } else if (square3) {
-                                        weightTile3x3(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, wp,
+                                        weightTile3x3(q0, q1, q0 == 0, at, c * plane, gyt, block * blockStride, CO, xpad, wp,
                                                 tile);
                                     } else {
-                                        weightTile(q0, q1, q0 == 0, at, c * plane, gyt, block * CO, ogPad, xpad, tapOff,
+                                        weightTile(q0, q1, q0 == 0, at, c * plane, gyt, block * blockStride, CO, xpad, tapOff,
                                                 tg * T, tile);
                                     }
                                 }
@@ -390,10 +393,10 @@ final class ChannelConvolution {
     }
 
     /**
-     * tile[t][j] = sum over the chunk's images and positions of gyt[image, q][o0 + j] xpad[image, c,
+     * tile[t][j] = sum over the chunk's positions q (all images) of gyt[o0 + q gyStep + j] xpad[image, c,
      * tap t0 + t at q], for 2 vectors of channels and 9 taps. Written out: see {@link #micro8}.
      */
-    private static void weightTile(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
+    private static void weightTile(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int gyStep, float[] xp,
                                    int[] tapOff, int t0, float[] tile) {
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO);
         FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO + L);
@@ -422,7 +425,7 @@ final class ChannelConvolution {
         int d6 = tapOff[t0 + 6];
         int d7 = tapOff[t0 + 7];
         int d8 = tapOff[t0 + 8];
-        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+        for (int q = q0, gi = o0 + q0 * gyStep; q < q1; q++, gi += gyStep) {
             int xi = cOff + at[q];
             FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
             FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
@@ -478,7 +481,7 @@ final class ChannelConvolution {
      * {@link #weightTile} for the 9 taps of a 3 x 3 kernel, dilation 1: offsets from three row starts, so
      * the JIT checks array bounds once per row rather than once per tap.
      */
-    private static void weightTile3x3(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int ogPad, float[] xp,
+    private static void weightTile3x3(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int gyStep, float[] xp,
                                       int wp, float[] tile) {
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO);
         FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0 * CO + L);
@@ -498,7 +501,7 @@ final class ChannelConvolution {
         FloatVector a71 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 7 * CO + L);
         FloatVector a80 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 8 * CO);
         FloatVector a81 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 8 * CO + L);
-        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+        for (int q = q0, gi = o0 + q0 * gyStep; q < q1; q++, gi += gyStep) {
             int xi = cOff + at[q];
             int xj = xi + wp;
             int xk = xj + wp;
@@ -718,14 +721,14 @@ final class ChannelConvolution {
      * variables, the checks took as many instructions as the multiply-adds).
      */
     static void weightTileRow3(int q0, int q1, boolean first, int[] at, int rowOff, float[] gyt, int o0,
-                                       int ogPad, float[] xp, float[] tile) {
+                                       int gyStep, float[] xp, float[] tile) {
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
         FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
         FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO);
         FloatVector a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO + L);
         FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO);
         FloatVector a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO + L);
-        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+        for (int q = q0, gi = o0 + q0 * gyStep; q < q1; q++, gi += gyStep) {
             int xi = rowOff + at[q];
             FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
             FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
@@ -754,7 +757,7 @@ final class ChannelConvolution {
      * tile, so the two give the same bits.
      */
     static void weightTileRow3Pair(int q0, int q1, boolean first, int[] at, int rowOff, int plane, float[] gyt,
-                                   int o0, int ogPad, float[] xp, float[] tile) {
+                                   int o0, int gyStep, float[] xp, float[] tile) {
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
         FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
         FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO);
@@ -767,7 +770,7 @@ final class ChannelConvolution {
         FloatVector b11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO + L);
         FloatVector b20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO);
         FloatVector b21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO + L);
-        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+        for (int q = q0, gi = o0 + q0 * gyStep; q < q1; q++, gi += gyStep) {
             int xi = rowOff + at[q];
             FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
             FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
@@ -809,7 +812,7 @@ final class ChannelConvolution {
      * {@link #weightTile} for 3 taps, the tile for 16 vector registers: 6 accumulators, 2 vector loads
      * and 3 broadcasts a position.
      */
-    private static void weightTile3(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int ogPad,
+    private static void weightTile3(int q0, int q1, boolean first, int[] at, int cOff, float[] gyt, int o0, int gyStep,
                                     float[] xp, int[] tapOff, int t0, float[] tile) {
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
         FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
@@ -820,7 +823,7 @@ final class ChannelConvolution {
         int d0 = tapOff[t0];
         int d1 = tapOff[t0 + 1];
         int d2 = tapOff[t0 + 2];
-        for (int q = q0, gi = o0 + q0 * ogPad; q < q1; q++, gi += ogPad) {
+        for (int q = q0, gi = o0 + q0 * gyStep; q < q1; q++, gi += gyStep) {
             int xi = cOff + at[q];
             FloatVector g0 = FloatVector.fromArray(S, gyt, gi);
             FloatVector g1 = FloatVector.fromArray(S, gyt, gi + L);
