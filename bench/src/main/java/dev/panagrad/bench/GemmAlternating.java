@@ -148,12 +148,16 @@ public final class GemmAlternating {
      * is the platform loader: no class of the engine is shared with another build or with this tool.
      */
     static Class<?> kernelOf(String classpath) throws ReflectiveOperationException, java.io.IOException {
+        return Class.forName("dev.panagrad.engine.backend.simd.GemmKernel", true, loaderOf(classpath));
+    }
+
+    /** A class loader over {@code classpath} (entries joined by ':') whose parent is the platform loader. */
+    static ClassLoader loaderOf(String classpath) throws java.io.IOException {
         List<URL> urls = new ArrayList<>();
         for (String entry : classpath.split(":")) {
             urls.add(Path.of(entry).toUri().toURL());
         }
-        ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
-        return Class.forName("dev.panagrad.engine.backend.simd.GemmKernel", true, loader);
+        return new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
     }
 
     private static MethodHandle gemmOf(String classpath) throws ReflectiveOperationException, java.io.IOException {
