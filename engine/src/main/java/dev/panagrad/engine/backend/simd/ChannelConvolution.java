@@ -247,7 +247,8 @@ final class ChannelConvolution {
      * {@code dW[o][c, ky, kx] = sum over images and positions q of dY[o][q] x[c][tap(q, ky, kx)]}. The
      * tile is 2 vectors of output channels by 9 taps of one input channel, held in registers over all
      * positions of a chunk of images (dY transposed to positions x channels, x zero-padded), so each
-     * position costs 2 vector loads and 9 broadcasts for 18 multiply-adds. Images are split into a
+     * position costs 2 vector loads and 9 broadcasts for 18 multiply-adds (at 16 vector registers: one
+     * kernel row of two input channels, 6 broadcasts for 12, {@link #ROW3_PAIRS}). Images are split into a
      * fixed number of chunks whatever the thread count, and chunks are added in order.
      */
     static void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw, float[] gb) {
@@ -351,12 +352,9 @@ final class ChannelConvolution {
                                 calls.ran(count);
                                 int taps = Math.min(T, kk - tg * T);
                                 int first = wBase + (c * kk + tg * T) * ogPad + block * CO;
-                                for (int t = 0; t < (pair ? 2 * taps : taps); t++) {
-                                    // tile row t, or for channel c + 1 tile row T + t', kk rows further down
-                                    int tileRow = t < taps ? t : T + t - taps;
-                                    int dst = first + (t < taps ? t : kk + t - taps) * ogPad;
-                                    FloatVector.fromArray(S, tile, tileRow * CO).intoArray(partial, dst);
-                                    FloatVector.fromArray(S, tile, tileRow * CO + L).intoArray(partial, dst + L);
+                                storeRows(tile, 0, taps, partial, first, ogPad);
+                                if (pair) { // channel c + 1: tile rows from T on, kk rows of the sums further down
+                                    storeRows(tile, T, taps, partial, first + kk * ogPad, ogPad);
                                 }
                             }
                         }
@@ -389,6 +387,14 @@ final class ChannelConvolution {
                 }
                 gb[o] = sum;
             }
+        }
+    }
+
+    /** Tile rows {@code from} to {@code from + rows - 1}, two vectors each, into rows {@code stride} floats apart. */
+    private static void storeRows(float[] tile, int from, int rows, float[] sums, int at, int stride) {
+        for (int t = 0; t < rows; t++) {
+            FloatVector.fromArray(S, tile, (from + t) * CO).intoArray(sums, at + t * stride);
+            FloatVector.fromArray(S, tile, (from + t) * CO + L).intoArray(sums, at + t * stride + L);
         }
     }
 
