@@ -1,6 +1,7 @@
 package dev.panagrad.bench;
 
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandleProxies;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
@@ -64,21 +65,24 @@ public final class BuildsAlternating {
             return shape == null;
         }
 
-        /** One call of this workload on the build whose classes {@code loader} holds. */
-        MethodHandle load(ClassLoader loader) throws ReflectiveOperationException {
+        /** One call of this workload on the build whose classes {@code loader} holds (its result dropped). */
+        Runnable load(ClassLoader loader) throws ReflectiveOperationException {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            MethodHandle call;
             if (isStep()) {
                 Class<?> step = Class.forName("dev.panagrad.bench.TrainingStep", true, loader);
                 Object instance = step.getConstructor(int.class, int.class).newInstance(depth, batch);
-                return lookup.findVirtual(step, "run", MethodType.methodType(float.class)).bindTo(instance);
+                call = lookup.findVirtual(step, "run", MethodType.methodType(float.class)).bindTo(instance);
+            } else {
+                Class<?> bench = Class.forName("dev.panagrad.bench.Conv2dBench", true, loader);
+                Object instance = bench.getConstructor().newInstance();
+                bench.getField("shape").set(instance, shape);
+                bench.getField("batch").setInt(instance, batch);
+                bench.getMethod("setUp").invoke(instance);
+                call = lookup.findVirtual(bench, pass, MethodType.methodType(Class.forName("dev.panagrad.engine.Tensor",
+                        true, loader))).bindTo(instance);
             }
-            Class<?> bench = Class.forName("dev.panagrad.bench.Conv2dBench", true, loader);
-            Object instance = bench.getConstructor().newInstance();
-            bench.getField("shape").set(instance, shape);
-            bench.getField("batch").setInt(instance, batch);
-            bench.getMethod("setUp").invoke(instance);
-            return lookup.findVirtual(bench, pass, MethodType.methodType(Class.forName("dev.panagrad.engine.Tensor", true,
-                    loader))).bindTo(instance);
+            return MethodHandleProxies.asInterfaceInstance(Runnable.class, call);
         }
 
         @Override
@@ -101,19 +105,18 @@ public final class BuildsAlternating {
                     + args[1] + " s and " + args[2]);
         }
         int builds = args.length - 3;
-        String[] labels = new String[builds];
-        MethodHandle[] calls = new MethodHandle[builds];
+        Runnable[] calls = new Runnable[builds];
+        GemmAlternating.Build[] parsed = new GemmAlternating.Build[builds];
+        for (int i = 0; i < builds; i++) { // every argument read before any build is loaded
+            parsed[i] = GemmAlternating.Build.parse(args[i + 3], "BuildsAlternating");
+        }
         for (int i = 0; i < builds; i++) {
-            String[] labelAndPath = args[i + 3].split("=", 2);
-            if (labelAndPath.length != 2) {
-                throw new IllegalArgumentException("BuildsAlternating: expected label=classpath, got '" + args[i + 3] + "'");
-            }
-            labels[i] = labelAndPath[0];
+            GemmAlternating.Build build = parsed[i];
             try {
-                calls[i] = workload.load(GemmAlternating.loaderOf(labelAndPath[1]));
+                calls[i] = workload.load(GemmAlternating.loaderOf(build.classpath()));
             } catch (ClassNotFoundException e) {
-                throw new IllegalArgumentException("BuildsAlternating: build '" + labels[i] + "' lacks " + e.getMessage()
-                        + " on " + labelAndPath[1] + " (give a benchmarks.jar, or the engine's, nn's and bench's classes)", e);
+                throw new IllegalArgumentException("BuildsAlternating: build '" + build.label() + "' lacks " + e.getMessage()
+                        + " on " + build.classpath() + " (give a benchmarks.jar, or the engine's, nn's and bench's classes)", e);
             }
         }
         List<double[]> measured = new ArrayList<>();
@@ -121,7 +124,8 @@ public final class BuildsAlternating {
             double[] rates = new double[builds];
             for (int j = 0; j < builds; j++) {
                 int i = round % 2 == 0 ? j : builds - 1 - j; // each build goes first as often as last
-                rates[i] = rate(calls[i], window);
+                long[] run = StepServer.window(calls[i], window); // whole calls, at least one: {calls, nanos}
+                rates[i] = run[0] / (run[1] * 1e-9);
             }
             if (round >= WARM_UP_ROUNDS) {
                 measured.add(rates);
@@ -129,29 +133,16 @@ public final class BuildsAlternating {
         }
         for (int i = 0; i < builds; i++) {
             double[] own = GemmAlternating.column(measured, i);
-            System.out.printf(Locale.ROOT, "%-10s %s: %.2f calls/s (mean of %d windows)%n", labels[i], workload,
+            System.out.printf(Locale.ROOT, "%-10s %s: %.2f calls/s (mean of %d windows)%n", parsed[i].label(), workload,
                     Arrays.stream(own).average().orElseThrow(), own.length);
         }
         for (int i = 1; i < builds; i++) {
             // rates, not times: the baseline's time over the other's is the other's rate over the baseline's
             double[] ratios = GemmAlternating.speedRatios(GemmAlternating.column(measured, i),
                     GemmAlternating.column(measured, 0));
-            System.out.printf(Locale.ROOT, "%s against %s, per round: median %.3f, quartiles %.3f-%.3f%n", labels[i],
-                    labels[0], GemmAlternating.quantile(ratios, 0.5), GemmAlternating.quantile(ratios, 0.25),
+            System.out.printf(Locale.ROOT, "%s against %s, per round: median %.3f, quartiles %.3f-%.3f%n", parsed[i].label(),
+                    parsed[0].label(), GemmAlternating.quantile(ratios, 0.5), GemmAlternating.quantile(ratios, 0.25),
                     GemmAlternating.quantile(ratios, 0.75));
         }
-    }
-
-    /** Calls per second over whole calls until {@code nanos} have passed (at least one call). */
-    static double rate(MethodHandle call, long nanos) throws Throwable {
-        long start = System.nanoTime();
-        long now;
-        int calls = 0;
-        do {
-            call.invoke();
-            calls++;
-            now = System.nanoTime();
-        } while (now - start < nanos);
-        return calls / ((now - start) * 1e-9);
     }
 }

@@ -48,23 +48,18 @@ public final class GemmAlternating {
         int k = shape.k();
         double seconds = Double.parseDouble(args[1]);
         int builds = args.length - 2;
-        String[] labels = new String[builds];
         MethodHandle[] gemm = new MethodHandle[builds];
-        String[] classpaths = new String[builds];
-        for (int i = 0; i < builds; i++) {
-            String[] labelAndPath = args[i + 2].split("=", 2);
-            if (labelAndPath.length != 2) {
-                throw new IllegalArgumentException("GemmAlternating: expected label=classpath, got '" + args[i + 2] + "'");
-            }
-            labels[i] = labelAndPath[0];
-            classpaths[i] = labelAndPath[1];
+        Build[] parsed = new Build[builds];
+        for (int i = 0; i < builds; i++) { // every argument read before any build is loaded
+            parsed[i] = Build.parse(args[i + 2], "GemmAlternating");
         }
         for (int i = 0; i < builds; i++) {
+            Build build = parsed[i];
             try {
-                gemm[i] = gemmOf(classpaths[i]);
+                gemm[i] = gemmOf(build.classpath());
             } catch (ClassNotFoundException e) {
-                throw new IllegalArgumentException("GemmAlternating: build '" + labels[i] + "' has no GemmKernel on "
-                        + classpaths[i] + " (give the engine's classes directory or jar)", e);
+                throw new IllegalArgumentException("GemmAlternating: build '" + build.label() + "' has no GemmKernel on "
+                        + build.classpath() + " (give the engine's classes directory or jar)", e);
             }
         }
         float[] a = new float[m * k];
@@ -99,13 +94,13 @@ public final class GemmAlternating {
         double flops = 2.0 * m * n * k;
         for (int i = 0; i < builds; i++) {
             double[] own = column(pairs, i);
-            System.out.printf(Locale.ROOT, "%-10s %s products=%d best %.1f GFLOPS, median %.1f GFLOPS%n", labels[i],
+            System.out.printf(Locale.ROOT, "%-10s %s products=%d best %.1f GFLOPS, median %.1f GFLOPS%n", parsed[i].label(),
                     shape, own.length, flops / min(own), flops / quantile(own, 0.5));
         }
         for (int i = 1; i < builds; i++) {
             double[] ratios = speedRatios(column(pairs, 0), column(pairs, i));
-            System.out.printf(Locale.ROOT, "%s against %s, per pair: median %.3f, quartiles %.3f-%.3f%n", labels[i],
-                    labels[0], quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75));
+            System.out.printf(Locale.ROOT, "%s against %s, per pair: median %.3f, quartiles %.3f-%.3f%n", parsed[i].label(),
+                    parsed[0].label(), quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75));
         }
     }
 
@@ -140,6 +135,18 @@ public final class GemmAlternating {
         @Override
         public String toString() {
             return m == n && n == k && !transA ? "n=" + n : "m=" + m + " n=" + n + " k=" + k + (transA ? " (A transposed)" : "");
+        }
+    }
+
+    /** One build of a comparison, given as {@code label=classpath}; {@code BuildsAlternating} reads the same. */
+    record Build(String label, String classpath) {
+        /** {@code label=classpath}, refused in the words of {@code tool} otherwise. */
+        static Build parse(String text, String tool) {
+            String[] labelAndPath = text.split("=", 2);
+            if (labelAndPath.length != 2) {
+                throw new IllegalArgumentException(tool + ": expected label=classpath, got '" + text + "'");
+            }
+            return new Build(labelAndPath[0], labelAndPath[1]);
         }
     }
 

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.nn.models.ResNet;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -27,15 +24,9 @@ class BuildsAlternatingTest {
     /** What a run of {@code workload} prints, in 2 rounds of 20 ms windows, this test's build as "before" and "after". */
     private static String[] linesPrintedFor(String workload) throws Throwable {
         String build = buildClasspath();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            BuildsAlternating.main(new String[] {workload, "0.02", "2", "before=" + build, "after=" + build});
-        } finally {
-            System.setOut(out);
-        }
-        return captured.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("# backend")).toArray(String[]::new);
+        String[] lines = StandardOutput.linesOf(
+                () -> BuildsAlternating.main(new String[] {workload, "0.02", "2", "before=" + build, "after=" + build}));
+        return java.util.Arrays.stream(lines).filter(l -> !l.startsWith("# backend")).toArray(String[]::new);
     }
 
     @Test
@@ -74,17 +65,6 @@ class BuildsAlternatingTest {
         String[] lines = linesPrintedFor("conv:p32-64-16s2:backwardInput");
         assertThat(lines[0]).startsWith("before").contains("conv p32-64-16s2 backwardInput, batch 64");
         double rate = Double.parseDouble(lines[0].replaceAll(".*: ([0-9.]+) calls/s.*", "$1"));
-        assertThat(rate).isPositive();
-    }
-
-    @Test
-    void aWindowRunsWholeCallsAndAtLeastOne() throws Throwable {
-        int[] calls = {0};
-        Runnable count = () -> calls[0]++;
-        java.lang.invoke.MethodHandle handle = java.lang.invoke.MethodHandles.lookup()
-                .findVirtual(Runnable.class, "run", java.lang.invoke.MethodType.methodType(void.class)).bindTo(count);
-        double rate = BuildsAlternating.rate(handle, 0);
-        assertThat(calls[0]).isEqualTo(1);
         assertThat(rate).isPositive();
     }
 }

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.panagrad.engine.backend.simd.GemmKernel;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -19,15 +16,8 @@ class GemmAlternatingTest {
     /** What a 3.5 s run of {@code product} prints, this test's engine as both builds "before" and "after". */
     private static String[] linesPrintedFor(String product) throws Throwable {
         String engine = engineClasspath();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            GemmAlternating.main(new String[] {product, "3.5", "before=" + engine, "after=" + engine});
-        } finally {
-            System.setOut(out);
-        }
-        return captured.toString(StandardCharsets.UTF_8).strip().split("\n");
+        return StandardOutput.linesOf(
+                () -> GemmAlternating.main(new String[] {product, "3.5", "before=" + engine, "after=" + engine}));
     }
 
     @Test
@@ -63,6 +53,15 @@ class GemmAlternatingTest {
         assertThat(lines[2]).startsWith("after against before, per pair: median ");
         double median = Double.parseDouble(lines[2].replaceAll(".*median ([0-9.]+),.*", "$1"));
         assertThat(median).isPositive();
+    }
+
+    @Test
+    void aBuildIsALabelAndAClasspath() {
+        assertThat(GemmAlternating.Build.parse("after=a.jar:b", "GemmAlternating"))
+                .isEqualTo(new GemmAlternating.Build("after", "a.jar:b"));
+        assertThatThrownBy(() -> GemmAlternating.Build.parse("a.jar", "BuildsAlternating"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("BuildsAlternating: expected label=classpath, got 'a.jar'");
     }
 
     @Test
