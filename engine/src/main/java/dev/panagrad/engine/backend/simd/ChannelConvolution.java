@@ -152,14 +152,9 @@ final class ChannelConvolution {
                         // Columns past the row's end (only where a row is 1 wide) are computed from padding, not stored.
                         int positions = Math.min(columns, ow - ox0);
                         int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
-                        for (int j = 0; j < channels; j++) {
-                            float b = bias == null ? 0f : bias[grp * og + block * CO + j];
-                            int dst = first + j * outPlane;
-                            for (int r = 0; r < positions; r++) {
-                                out[dst + r] = tile[r * CO + j] + b;
-                                out[dst + ow + r] = tile[(columns + r) * CO + j] + b;
-                            }
-                        }
+                        storePositions(tile, 0, positions, channels, bias, grp * og + block * CO, out, first, outPlane);
+                        storePositions(tile, columns, positions, channels, bias, grp * og + block * CO, out, first + ow,
+                                outPlane); // the next output row
                         ox0 += columns;
                     }
                 }
@@ -188,19 +183,28 @@ final class ChannelConvolution {
                                 }
                             }
                         } else {
-                            for (int j = 0; j < channels; j++) {
-                                float b = bias == null ? 0f : bias[grp * og + block * CO + j];
-                                int dst = first + j * outPlane;
-                                for (int r = 0; r < positions; r++) {
-                                    out[dst + r] = tile[r * CO + j] + b;
-                                }
-                            }
+                            storePositions(tile, 0, positions, channels, bias, grp * og + block * CO, out, first, outPlane);
                         }
                     }
                 }
             }
         });
         HostArrayPool.give(packed);
+    }
+
+    /**
+     * Tile rows {@code from} to {@code from + positions - 1}, one output position each, into {@code out}:
+     * channel j of the r-th at {@code first + j outPlane + r}, plus the channel's bias where there is one.
+     */
+    private static void storePositions(float[] tile, int from, int positions, int channels, float[] bias, int biasOff,
+                                       float[] out, int first, int outPlane) {
+        for (int j = 0; j < channels; j++) {
+            float b = bias == null ? 0f : bias[biasOff + j];
+            int dst = first + j * outPlane;
+            for (int r = 0; r < positions; r++) {
+                out[dst + r] = tile[(from + r) * CO + j] + b;
+            }
+        }
     }
 
     /** Input gradient of a stride-1 convolution: the forward of the transposed convolution on dY. */
