@@ -539,13 +539,13 @@ public final class KernelContract {
         new ConvGeometry(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2),
         new ConvGeometry(2, 6, 10, 9, 40, 3, 2, 2, 3, 2, 1, 2, 1, 1),
         new ConvGeometry(3, 3, 12, 11, 33, 5, 5, 2, 2, 2, 2, 1, 1, 1),
-        // rows of whole tiles (a channel's positions moved in one gather) then a partial tile, two
+        // rows of whole tiles then a partial tile, output planes in transposed blocks of 8 and left over, two
         // channel blocks, stride 1 (also the input gradient) and stride 2
         new ConvGeometry(2, 33, 9, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         new ConvGeometry(2, 8, 16, 18, 36, 3, 3, 2, 2, 1, 1, 1, 1, 1),
         // strided, few output channels, an output plane of more than 64: the per-image im2col weight gradient
         new ConvGeometry(2, 3, 21, 19, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1),
-        // stride 2 on rows long enough for the shuffled phase split at every width, odd and even padding
+        // stride 2 on long rows, odd and even padding
         new ConvGeometry(2, 3, 5, 70, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1),
         new ConvGeometry(2, 3, 6, 67, 34, 3, 3, 2, 2, 2, 2, 1, 1, 1),
     };

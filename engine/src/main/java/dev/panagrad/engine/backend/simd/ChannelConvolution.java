@@ -3,21 +3,21 @@ package dev.panagrad.engine.backend.simd;
 import dev.panagrad.engine.backend.HostArrayPool;
 import dev.panagrad.engine.backend.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution with vectors across output channels: the register tile is 2 vectors of output channels
- * (2 x 16 with AVX-512) by R neighbouring output positions of one row (8 with 32 vector registers, 4 with
- * 16). For every tap (c, ky, kx) it loads the tap's weights for those channels once and broadcasts the R
- * input values under the R positions from a zero-padded copy of the image, so there is no im2col
- * matrix and no packing of the input, at any stride. At stride s the copy splits each row's columns
- * into s phases ({@link ZeroPadding#copyPhases}), so the R positions are always R neighbouring floats.
+ * (2 x 16 with AVX-512) by R output positions of one row (8 with 32 vector registers; with 16, two rows
+ * of 3). For every tap (ky, kx) and input channel c it loads the weights for those channels once and
+ * broadcasts the R input values under the R positions from a zero-padded copy of the image, so there
+ * is no im2col matrix and no packing of the input, at any stride. The copy is channels last
+ * ({@link ZeroPadding#copyChannelsLast}): the innermost loop runs over c, reading neighbouring floats.
+ * The tiles' sums go to a channels-last buffer, which {@link Transposition} turns into output planes.
  * This suits the small planes and strided layers of CIFAR ResNets, where vectors along positions
  * ({@link DirectConvolution}) are short rows with wide padding and im2col GEMMs pay more for packing
  * than for arithmetic.
  *
- * <p>Each output is one dot product over the taps in a fixed order, so the bits do not depend on the
+ * <p>Each output is one dot product over the taps and channels in a fixed order, so the bits do not depend on the
  * thread count. The input gradient of a stride-1 convolution is the forward of the transposed
  * convolution, as in {@link DirectConvolution#backwardInput}.
  */
@@ -35,17 +35,6 @@ final class ChannelConvolution {
             java.util.List.of(RegisterTile.of(8, 2), RegisterTile.of(4, 2)), System.getProperty("panagrad.channel.tile"));
     /** Output positions per tile. */
     private static final int R = FORWARD_TILE.rows();
-    /**
-     * Whether a tile column (one channel's R positions) fits in one vector, to move it with one gather
-     * and one store. Where vectors hold more than R floats, the gather fills the lanes past R from the
-     * column's first entry and the store writes the first R lanes under {@link #COLUMN_LANES}: a narrower
-     * species beside the preferred one would make the JDK's shared vector methods see two vector
-     * classes, and C2 then boxes vectors on the heap in loops that mix them; a masked gather has no
-     * AVX2 instruction and runs as Java code.
-     */
-    private static final boolean GATHER = L >= R;
-    /** The first R lanes where vectors are wider than a tile column; null where a column fills a vector. */
-    private static final VectorMask<Float> COLUMN_LANES = L > R ? S.indexInRange(0, R) : null;
     /**
      * The weight gradient's register tile: T taps of one input channel (broadcast) by 2 vectors of output
      * channels. 9 x 2 (29 registers), a 3 x 3 kernel's worth, with 32 vector registers; 3 x 2 (11), one
@@ -79,9 +68,7 @@ final class ChannelConvolution {
         return ox0 < ow - 2 * twos ? 3 : 2;
     }
 
-    /** Offsets of a tile column's R entries, then zeros to a vector's length (lanes the store leaves out). */
-    private static final int[] COLUMN = java.util.stream.IntStream.range(0, Math.max(L, R)).map(r -> r < R ? r * CO : 0)
-            .toArray();
+    private static final ThreadLocal<int[]> TARGETS = ThreadLocal.withInitial(() -> new int[L]);
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<float[][]> WEIGHT_BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -92,117 +79,111 @@ final class ChannelConvolution {
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
         int og = g.groupOutChannels();
         int cg = g.groupInChannels();
-        int kh = g.kernelH();
-        int kw = g.kernelW();
-        int k = cg * kh * kw;
+        int taps = g.kernelH() * g.kernelW();
+        int k = cg * taps;
         int blocks = (og + CO - 1) / CO;
         int hp = g.inH() + 2 * g.padH();
-        int s = g.strideW();
-        // The padded image with its columns split into s phases (ZeroPadding.copyPhases): at any stride,
-        // a tile's R positions read R neighbouring floats, at offsets the JIT checks once per tap.
-        int wq = (g.inW() + 2 * g.padW() + s - 1) / s;
-        int row = s * wq;
-        int plane = hp * row;
-        // Tiles at the end of a row may read up to R (or 3) positions past it: slack after the last plane.
-        int bufferSize = cg * plane + Math.max(R, 3) + kw * g.dilationW() + row;
+        int wp = g.inW() + 2 * g.padW();
+        // The padded image channels last ([row][column][channel], ZeroPadding.copyChannelsLast): a tap's
+        // reads for all input channels are cg neighbouring floats, so the tile's innermost loop runs over
+        // channels with indexes the JIT checks once per tap, at any stride. Output positions of a tile are
+        // colStep floats apart, its two rows rowStep.
+        int colStep = g.strideW() * cg;
+        int rowStep = g.strideH() * wp * cg;
+        // Tiles at the end of a row may read up to R (or 3) positions past it: slack after the image.
+        int bufferSize = (hp * wp + Math.max(R, 3) * g.strideW()) * cg;
         int groupWeights = blocks * k * CO;
-        // Channels past og in the last block stay zero.
+        // [group][block][tap][input channel][CO output channels]; channels past og in the last block stay zero.
         float[] packed = HostArrayPool.borrowZeroed(g.groups() * groupWeights);
         for (int grp = 0; grp < g.groups(); grp++) {
             for (int o = 0; o < og; o++) {
                 int block = o / CO;
                 int lane = o % CO;
-                for (int t = 0; t < k; t++) {
-                    packed[grp * groupWeights + (block * k + t) * CO + lane] = w[(grp * og + o) * k + t];
+                for (int c = 0; c < cg; c++) {
+                    for (int t = 0; t < taps; t++) {
+                        packed[grp * groupWeights + (block * k + t * cg + c) * CO + lane] = w[(grp * og + o) * k + c * taps + t];
+                    }
                 }
             }
         }
-        int[] taps = new int[k];
-        for (int c = 0; c < cg; c++) {
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    int col = kx * g.dilationW();
-                    taps[(c * kh + ky) * kw + kx] = c * plane + ky * g.dilationH() * row + (col % s) * wq + col / s;
-                }
-            }
+        int[] tapOff = new int[taps];
+        for (int t = 0; t < taps; t++) {
+            tapOff[t] = ((t / g.kernelW()) * g.dilationH() * wp + (t % g.kernelW()) * g.dilationW()) * cg;
         }
         int oh = g.outH();
         int ow = g.outW();
         int outPlane = oh * ow;
         int inPlane = g.inH() * g.inW();
+        // Each channel's bias 8 times over, the runs Transposition adds to its columns.
+        float[] biasLanes = bias == null ? null : new float[g.outChannels() * 8];
+        for (int i = 0; biasLanes != null && i < biasLanes.length; i++) {
+            biasLanes[i] = bias[i / 8];
+        }
         SimdConvolution.forEachImageAndGroup(g, (n, grp) -> {
             float[][] buf = BUFFERS.get();
             float[] xpad = buffer(buf, 0, bufferSize);
-            float[] tile = buffer(buf, 1, Math.max(R, 6) * CO);
-            pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, s, xpad, 0, bufferSize);
+            // A block's outputs channels last, [position][CO]; tiles store whole, so a tile's positions past
+            // a row's end land on the next row's first ones (later tiles overwrite them) or in the slack.
+            float[] sums = buffer(buf, 1, (outPlane + Math.max(R, 3)) * CO);
+            int past = ZeroPadding.copyChannelsLast(x, (n * g.inChannels() + grp * cg) * inPlane, cg, g.inH(), g.inW(),
+                    g.padH(), g.padW(), xpad, 0);
+            java.util.Arrays.fill(xpad, past, bufferSize, 0f);
             for (int block = 0; block < blocks; block++) {
                 int wOff = grp * groupWeights + block * k * CO;
-                int channels = Math.min(CO, og - block * CO);
                 int oy = 0;
                 for (; ROW_PAIRS && oy + 1 < oh; oy += 2) {
-                    int rowBase = oy * g.strideH() * row;
-                    int ox0 = 0;
-                    while (ox0 < ow) {
-                        int columns = pairColumns(ow, ox0);
+                    for (int ox0 = 0, columns; ox0 < ow; ox0 += columns) {
+                        columns = pairColumns(ow, ox0);
+                        int base = oy * rowStep + ox0 * colStep;
+                        int at = (oy * ow + ox0) * CO;
                         if (columns == 3) {
-                            micro2x3(k, packed, wOff, xpad, taps, rowBase + ox0, g.strideH() * row, tile);
+                            micro2x3(taps, cg, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
                         } else {
-                            micro2x2(k, packed, wOff, xpad, taps, rowBase + ox0, g.strideH() * row, tile);
+                            micro2x2(taps, cg, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
                         }
-                        // Columns past the row's end (only where a row is 1 wide) are computed from padding, not stored.
-                        int positions = Math.min(columns, ow - ox0);
-                        int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
-                        storePositions(tile, 0, positions, channels, bias, grp * og + block * CO, out, first, outPlane);
-                        storePositions(tile, columns, positions, channels, bias, grp * og + block * CO, out, first + ow,
-                                outPlane); // the next output row
-                        ox0 += columns;
                     }
                 }
                 for (; oy < oh; oy++) {
-                    int rowBase = oy * g.strideH() * row;
                     for (int ox0 = 0; ox0 < ow; ox0 += R) {
-                        int base = rowBase + ox0;
+                        int base = oy * rowStep + ox0 * colStep;
                         if (R == 4) {
-                            micro4(0, k, packed, wOff, xpad, taps, base, tile);
+                            micro4(taps, cg, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
                         } else {
-                            micro8(0, k, packed, wOff, xpad, taps, base, tile);
-                        }
-                        int positions = Math.min(R, ow - ox0);
-                        int first = (n * g.outChannels() + grp * og + block * CO) * outPlane + oy * ow + ox0;
-                        if (positions == R && GATHER) {
-                            // A channel's R positions are a column of the tile: one gather, one store.
-                            for (int j = 0; j < channels; j++) {
-                                FloatVector v = FloatVector.fromArray(S, tile, j, COLUMN, 0);
-                                if (bias != null) {
-                                    v = v.add(bias[grp * og + block * CO + j]);
-                                }
-                                if (COLUMN_LANES == null) {
-                                    v.intoArray(out, first + j * outPlane);
-                                } else {
-                                    v.intoArray(out, first + j * outPlane, COLUMN_LANES);
-                                }
-                            }
-                        } else {
-                            storePositions(tile, 0, positions, channels, bias, grp * og + block * CO, out, first, outPlane);
+                            micro8(taps, cg, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
                         }
                     }
                 }
+                int channel = grp * og + block * CO;
+                toPlanes(sums, outPlane, Math.min(CO, og - block * CO), biasLanes, bias, channel, out,
+                        (n * g.outChannels() + channel) * outPlane);
             }
         });
         HostArrayPool.give(packed);
     }
 
     /**
-     * Tile rows {@code from} to {@code from + positions - 1}, one output position each, into {@code out}:
-     * channel j of the r-th at {@code first + j outPlane + r}, plus the channel's bias where there is one.
+     * {@code out[first + j outPlane + q] = sums[q CO + j] (+ bias[channel + j])} for the block's first
+     * {@code channels} channels: blocks of 8 positions by one vector of channels through
+     * {@link Transposition}, the positions and channels left over one float at a time.
      */
-    private static void storePositions(float[] tile, int from, int positions, int channels, float[] bias, int biasOff,
-                                       float[] out, int first, int outPlane) {
+    private static void toPlanes(float[] sums, int outPlane, int channels, float[] biasLanes, float[] bias, int channel,
+                                 float[] out, int first) {
+        int blocked = Transposition.FITS ? outPlane - outPlane % 8 : 0;
+        int[] targets = TARGETS.get();
+        int c0 = 0;
+        for (; blocked > 0 && c0 + L <= channels; c0 += L) {
+            for (int q0 = 0; q0 < blocked; q0 += 8) {
+                for (int c = 0; c < L; c++) {
+                    targets[c] = first + (c0 + c) * outPlane + q0;
+                }
+                Transposition.eightRows(sums, q0 * CO + c0, CO, out, targets, biasLanes, (channel + c0) * 8);
+            }
+        }
         for (int j = 0; j < channels; j++) {
-            float b = bias == null ? 0f : bias[biasOff + j];
+            float b = bias == null ? 0f : bias[channel + j];
             int dst = first + j * outPlane;
-            for (int r = 0; r < positions; r++) {
-                out[dst + r] = tile[(from + r) * CO + j] + b;
+            for (int q = j < c0 ? blocked : 0; q < outPlane; q++) { // channels past the blocks take every position
+                out[dst + q] = sums[q * CO + j] + b;
             }
         }
     }
@@ -317,7 +298,7 @@ final class ChannelConvolution {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     for (int i = 0; i < images; i++) {
                         int n = from + i;
-                        pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, 1, xpad, i * imageStride,
+                        pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, xpad, i * imageStride,
                                 (i + 1) * imageStride);
                         for (int o = 0; o < og; o++) {
                             int src = (n * g.outChannels() + grp * og + o) * positions;
@@ -565,111 +546,126 @@ final class ChannelConvolution {
         a81.intoArray(tile, 8 * CO + L);
     }
 
-    /** The image's channels of this group, zero-padded, at {@code at} in xpad, then zeros up to {@code end}. */
-    /**
-     * The group's input planes from {@code x[xOff..]}, zero-padded and split into {@code phases}
-     * ({@link ZeroPadding#copyPhases}), at {@code xpad[at..]}; zeros from there to {@code end}.
-     */
-    private static void pad(ConvGeometry g, float[] x, int xOff, int phases, float[] xpad, int at, int end) {
-        int past = ZeroPadding.copyPhases(x, xOff, g.groupInChannels(), g.inH(), g.inW(), g.padH(), g.padW(), phases,
-                xpad, at);
+    /** The group's input planes from {@code x[xOff..]}, zero-padded, at {@code xpad[at..]}; zeros from there to {@code end}. */
+    private static void pad(ConvGeometry g, float[] x, int xOff, float[] xpad, int at, int end) {
+        ZeroPadding.copy(x, xOff, g.groupInChannels(), g.inH(), g.inW(), g.padH(), g.padW(), xpad, at);
+        int past = at + g.groupInChannels() * (g.inH() + 2 * g.padH()) * (g.inW() + 2 * g.padW());
         java.util.Arrays.fill(xpad, past, end, 0f);
     }
 
     /**
-     * The forward tile for 32 vector registers, 8 positions by 2 vectors of channels: tile[r][j] = sum
-     * over taps t of w[t][j] xpad[base + taps[t] + r]. The offsets r are constants, so C2 checks the
-     * bounds of a tap's reads once, not once per position: with a stride {@code s} as a variable (xi + r
-     * s) it checked each, and at 16 registers, where the tile has half the multiply-adds to hide that
-     * behind, the tile ran at half its speed. Written out in full: an array of vectors or a helper that
-     * C2 declines to inline would box them.
+     * The two-row tile ({@link #ROW_PAIRS}): tile[r][j] for r < 3 as in {@link #micro4}, and tile[3 + r][j]
+     * the same {@code rowStep} floats further (the next output row). Each output is the same dot product,
+     * in the same order, as in {@link #micro4}, so the tiles give the same bits.
      */
-    /**
-     * The two-row tile ({@link #ROW_PAIRS}): tile[r][j] for r < 3 sums over taps t of w[t][j]
-     * xpad[base + taps[t] + r], and tile[3 + r][j] the same {@code rowStep} floats further (the next
-     * output row). Each output is the same dot product, in the same order, as in {@link #micro4}, so the
-     * tiles give the same bits.
-     */
-    static void micro2x3(int k, float[] wp, int wOff, float[] xp, int[] taps, int base, int rowStep, float[] tile) {
+    static void micro2x3(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+                         int rowStep, float[] sums, int at, int nextAt) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
         FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
         FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
         FloatVector b20 = FloatVector.zero(S), b21 = FloatVector.zero(S);
-        for (int t = 0, wi = wOff; t < k; t++, wi += CO) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
-            int xi = base + taps[t];
-            FloatVector v = FloatVector.broadcast(S, xp[xi]);
-            a00 = v.fma(w0, a00);
-            a01 = v.fma(w1, a01);
-            v = FloatVector.broadcast(S, xp[xi + 1]);
-            a10 = v.fma(w0, a10);
-            a11 = v.fma(w1, a11);
-            v = FloatVector.broadcast(S, xp[xi + 2]);
-            a20 = v.fma(w0, a20);
-            a21 = v.fma(w1, a21);
-            int yi = xi + rowStep; // the next output row
-            v = FloatVector.broadcast(S, xp[yi]);
-            b00 = v.fma(w0, b00);
-            b01 = v.fma(w1, b01);
-            v = FloatVector.broadcast(S, xp[yi + 1]);
-            b10 = v.fma(w0, b10);
-            b11 = v.fma(w1, b11);
-            v = FloatVector.broadcast(S, xp[yi + 2]);
-            b20 = v.fma(w0, b20);
-            b21 = v.fma(w1, b21);
+        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
+            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+            int x0 = base + tapOff[t];
+            int x1 = x0 + colStep;
+            int x2 = x1 + colStep;
+            int y0 = x0 + rowStep; // the next output row
+            int y1 = y0 + colStep;
+            int y2 = y1 + colStep;
+            for (int c = 0; c < cg; c++) {
+                int wi = wt + c * CO;
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+                FloatVector v = FloatVector.broadcast(S, xp[x0 + c]);
+                a00 = v.fma(w0, a00);
+                a01 = v.fma(w1, a01);
+                v = FloatVector.broadcast(S, xp[x1 + c]);
+                a10 = v.fma(w0, a10);
+                a11 = v.fma(w1, a11);
+                v = FloatVector.broadcast(S, xp[x2 + c]);
+                a20 = v.fma(w0, a20);
+                a21 = v.fma(w1, a21);
+                v = FloatVector.broadcast(S, xp[y0 + c]);
+                b00 = v.fma(w0, b00);
+                b01 = v.fma(w1, b01);
+                v = FloatVector.broadcast(S, xp[y1 + c]);
+                b10 = v.fma(w0, b10);
+                b11 = v.fma(w1, b11);
+                v = FloatVector.broadcast(S, xp[y2 + c]);
+                b20 = v.fma(w0, b20);
+                b21 = v.fma(w1, b21);
+            }
         }
-        a00.intoArray(tile, 0);
-        a01.intoArray(tile, L);
-        a10.intoArray(tile, CO);
-        a11.intoArray(tile, CO + L);
-        a20.intoArray(tile, 2 * CO);
-        a21.intoArray(tile, 2 * CO + L);
-        b00.intoArray(tile, 3 * CO);
-        b01.intoArray(tile, 3 * CO + L);
-        b10.intoArray(tile, 4 * CO);
-        b11.intoArray(tile, 4 * CO + L);
-        b20.intoArray(tile, 5 * CO);
-        b21.intoArray(tile, 5 * CO + L);
+        a00.intoArray(sums, at);
+        a01.intoArray(sums, at + L);
+        a10.intoArray(sums, at + CO);
+        a11.intoArray(sums, at + CO + L);
+        a20.intoArray(sums, at + 2 * CO);
+        a21.intoArray(sums, at + 2 * CO + L);
+        b00.intoArray(sums, nextAt);
+        b01.intoArray(sums, nextAt + L);
+        b10.intoArray(sums, nextAt + CO);
+        b11.intoArray(sums, nextAt + CO + L);
+        b20.intoArray(sums, nextAt + 2 * CO);
+        b21.intoArray(sums, nextAt + 2 * CO + L);
     }
 
+
+
     /** {@link #micro2x3} for 2 columns, at a row's end: tile rows 0-1 the first output row, 2-3 the next. */
-    static void micro2x2(int k, float[] wp, int wOff, float[] xp, int[] taps, int base, int rowStep, float[] tile) {
+    static void micro2x2(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+                         int rowStep, float[] sums, int at, int nextAt) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
         FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
-        for (int t = 0, wi = wOff; t < k; t++, wi += CO) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
-            int xi = base + taps[t];
-            FloatVector v = FloatVector.broadcast(S, xp[xi]);
-            a00 = v.fma(w0, a00);
-            a01 = v.fma(w1, a01);
-            v = FloatVector.broadcast(S, xp[xi + 1]);
-            a10 = v.fma(w0, a10);
-            a11 = v.fma(w1, a11);
-            int yi = xi + rowStep;
-            v = FloatVector.broadcast(S, xp[yi]);
-            b00 = v.fma(w0, b00);
-            b01 = v.fma(w1, b01);
-            v = FloatVector.broadcast(S, xp[yi + 1]);
-            b10 = v.fma(w0, b10);
-            b11 = v.fma(w1, b11);
+        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
+            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+            int x0 = base + tapOff[t];
+            int x1 = x0 + colStep;
+            int y0 = x0 + rowStep; // the next output row
+            int y1 = y0 + colStep;
+            for (int c = 0; c < cg; c++) {
+                int wi = wt + c * CO;
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+                FloatVector v = FloatVector.broadcast(S, xp[x0 + c]);
+                a00 = v.fma(w0, a00);
+                a01 = v.fma(w1, a01);
+                v = FloatVector.broadcast(S, xp[x1 + c]);
+                a10 = v.fma(w0, a10);
+                a11 = v.fma(w1, a11);
+                v = FloatVector.broadcast(S, xp[y0 + c]);
+                b00 = v.fma(w0, b00);
+                b01 = v.fma(w1, b01);
+                v = FloatVector.broadcast(S, xp[y1 + c]);
+                b10 = v.fma(w0, b10);
+                b11 = v.fma(w1, b11);
+            }
         }
-        a00.intoArray(tile, 0);
-        a01.intoArray(tile, L);
-        a10.intoArray(tile, CO);
-        a11.intoArray(tile, CO + L);
-        b00.intoArray(tile, 2 * CO);
-        b01.intoArray(tile, 2 * CO + L);
-        b10.intoArray(tile, 3 * CO);
-        b11.intoArray(tile, 3 * CO + L);
+        a00.intoArray(sums, at);
+        a01.intoArray(sums, at + L);
+        a10.intoArray(sums, at + CO);
+        a11.intoArray(sums, at + CO + L);
+        b00.intoArray(sums, nextAt);
+        b01.intoArray(sums, nextAt + L);
+        b10.intoArray(sums, nextAt + CO);
+        b11.intoArray(sums, nextAt + CO + L);
     }
 
-    private static void micro8(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
+
+    /**
+     * The forward tile for 32 vector registers, 8 positions by 2 vectors of output channels: tile[r][j] =
+     * sum over taps t and input channels c of w[t][c][j] xpad[base + tapOff[t] + r colStep + c]. The
+     * innermost loop runs over the input channels, whose reads are neighbouring floats from each
+     * position's start: their bounds are checked once per tap, where with the offsets of a table per
+     * multiply-add step each step paid its checks. Written out in full: an array of vectors or a helper
+     * that C2 declines to inline would box them.
+     */
+    private static void micro8(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+                       float[] sums, int at) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
@@ -678,52 +674,65 @@ final class ChannelConvolution {
         FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
         FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
         FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-        for (int t = t0, wi = wOff; t < t1; t++, wi += CO) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
-            int xi = base + taps[t];
-            FloatVector v = FloatVector.broadcast(S, xp[xi]);
-            a00 = v.fma(w0, a00);
-            a01 = v.fma(w1, a01);
-            v = FloatVector.broadcast(S, xp[xi + 1]);
-            a10 = v.fma(w0, a10);
-            a11 = v.fma(w1, a11);
-            v = FloatVector.broadcast(S, xp[xi + 2]);
-            a20 = v.fma(w0, a20);
-            a21 = v.fma(w1, a21);
-            v = FloatVector.broadcast(S, xp[xi + 3]);
-            a30 = v.fma(w0, a30);
-            a31 = v.fma(w1, a31);
-            v = FloatVector.broadcast(S, xp[xi + 4]);
-            a40 = v.fma(w0, a40);
-            a41 = v.fma(w1, a41);
-            v = FloatVector.broadcast(S, xp[xi + 5]);
-            a50 = v.fma(w0, a50);
-            a51 = v.fma(w1, a51);
-            v = FloatVector.broadcast(S, xp[xi + 6]);
-            a60 = v.fma(w0, a60);
-            a61 = v.fma(w1, a61);
-            v = FloatVector.broadcast(S, xp[xi + 7]);
-            a70 = v.fma(w0, a70);
-            a71 = v.fma(w1, a71);
+        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
+            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+            int x0 = base + tapOff[t];
+            int x1 = x0 + colStep;
+            int x2 = x1 + colStep;
+            int x3 = x2 + colStep;
+            int x4 = x3 + colStep;
+            int x5 = x4 + colStep;
+            int x6 = x5 + colStep;
+            int x7 = x6 + colStep;
+            for (int c = 0; c < cg; c++) {
+                int wi = wt + c * CO;
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+                FloatVector v = FloatVector.broadcast(S, xp[x0 + c]);
+                a00 = v.fma(w0, a00);
+                a01 = v.fma(w1, a01);
+                v = FloatVector.broadcast(S, xp[x1 + c]);
+                a10 = v.fma(w0, a10);
+                a11 = v.fma(w1, a11);
+                v = FloatVector.broadcast(S, xp[x2 + c]);
+                a20 = v.fma(w0, a20);
+                a21 = v.fma(w1, a21);
+                v = FloatVector.broadcast(S, xp[x3 + c]);
+                a30 = v.fma(w0, a30);
+                a31 = v.fma(w1, a31);
+                v = FloatVector.broadcast(S, xp[x4 + c]);
+                a40 = v.fma(w0, a40);
+                a41 = v.fma(w1, a41);
+                v = FloatVector.broadcast(S, xp[x5 + c]);
+                a50 = v.fma(w0, a50);
+                a51 = v.fma(w1, a51);
+                v = FloatVector.broadcast(S, xp[x6 + c]);
+                a60 = v.fma(w0, a60);
+                a61 = v.fma(w1, a61);
+                v = FloatVector.broadcast(S, xp[x7 + c]);
+                a70 = v.fma(w0, a70);
+                a71 = v.fma(w1, a71);
+            }
         }
-        a00.intoArray(tile, 0);
-        a01.intoArray(tile, L);
-        a10.intoArray(tile, CO);
-        a11.intoArray(tile, CO + L);
-        a20.intoArray(tile, 2 * CO);
-        a21.intoArray(tile, 2 * CO + L);
-        a30.intoArray(tile, 3 * CO);
-        a31.intoArray(tile, 3 * CO + L);
-        a40.intoArray(tile, 4 * CO);
-        a41.intoArray(tile, 4 * CO + L);
-        a50.intoArray(tile, 5 * CO);
-        a51.intoArray(tile, 5 * CO + L);
-        a60.intoArray(tile, 6 * CO);
-        a61.intoArray(tile, 6 * CO + L);
-        a70.intoArray(tile, 7 * CO);
-        a71.intoArray(tile, 7 * CO + L);
+        a00.intoArray(sums, at);
+        a01.intoArray(sums, at + L);
+        a10.intoArray(sums, at + CO);
+        a11.intoArray(sums, at + CO + L);
+        a20.intoArray(sums, at + 2 * CO);
+        a21.intoArray(sums, at + 2 * CO + L);
+        a30.intoArray(sums, at + 3 * CO);
+        a31.intoArray(sums, at + 3 * CO + L);
+        a40.intoArray(sums, at + 4 * CO);
+        a41.intoArray(sums, at + 4 * CO + L);
+        a50.intoArray(sums, at + 5 * CO);
+        a51.intoArray(sums, at + 5 * CO + L);
+        a60.intoArray(sums, at + 6 * CO);
+        a61.intoArray(sums, at + 6 * CO + L);
+        a70.intoArray(sums, at + 7 * CO);
+        a71.intoArray(sums, at + 7 * CO + L);
     }
+
+
 
     /**
      * {@link #weightTile3} for the 3 taps of one kernel row, dilation 1: the 3 reads are neighbouring
@@ -856,37 +865,47 @@ final class ChannelConvolution {
     }
 
     /** {@link #micro8} for 16 vector registers: 4 positions by 2 vectors of channels. */
-    static void micro4(int t0, int t1, float[] wp, int wOff, float[] xp, int[] taps, int base, float[] tile) {
+    static void micro4(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+                       float[] sums, int at) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
         FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
-        for (int t = t0, wi = wOff; t < t1; t++, wi += CO) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
-            int xi = base + taps[t];
-            FloatVector v = FloatVector.broadcast(S, xp[xi]);
-            a00 = v.fma(w0, a00);
-            a01 = v.fma(w1, a01);
-            v = FloatVector.broadcast(S, xp[xi + 1]);
-            a10 = v.fma(w0, a10);
-            a11 = v.fma(w1, a11);
-            v = FloatVector.broadcast(S, xp[xi + 2]);
-            a20 = v.fma(w0, a20);
-            a21 = v.fma(w1, a21);
-            v = FloatVector.broadcast(S, xp[xi + 3]);
-            a30 = v.fma(w0, a30);
-            a31 = v.fma(w1, a31);
+        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
+            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+            int x0 = base + tapOff[t];
+            int x1 = x0 + colStep;
+            int x2 = x1 + colStep;
+            int x3 = x2 + colStep;
+            for (int c = 0; c < cg; c++) {
+                int wi = wt + c * CO;
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+                FloatVector v = FloatVector.broadcast(S, xp[x0 + c]);
+                a00 = v.fma(w0, a00);
+                a01 = v.fma(w1, a01);
+                v = FloatVector.broadcast(S, xp[x1 + c]);
+                a10 = v.fma(w0, a10);
+                a11 = v.fma(w1, a11);
+                v = FloatVector.broadcast(S, xp[x2 + c]);
+                a20 = v.fma(w0, a20);
+                a21 = v.fma(w1, a21);
+                v = FloatVector.broadcast(S, xp[x3 + c]);
+                a30 = v.fma(w0, a30);
+                a31 = v.fma(w1, a31);
+            }
         }
-        a00.intoArray(tile, 0);
-        a01.intoArray(tile, L);
-        a10.intoArray(tile, CO);
-        a11.intoArray(tile, CO + L);
-        a20.intoArray(tile, 2 * CO);
-        a21.intoArray(tile, 2 * CO + L);
-        a30.intoArray(tile, 3 * CO);
-        a31.intoArray(tile, 3 * CO + L);
+        a00.intoArray(sums, at);
+        a01.intoArray(sums, at + L);
+        a10.intoArray(sums, at + CO);
+        a11.intoArray(sums, at + CO + L);
+        a20.intoArray(sums, at + 2 * CO);
+        a21.intoArray(sums, at + 2 * CO + L);
+        a30.intoArray(sums, at + 3 * CO);
+        a31.intoArray(sums, at + 3 * CO + L);
     }
+
+
 
     private static float[] buffer(float[][] holder, int slot, int size) {
         if (holder[slot].length < size) {

@@ -106,33 +106,39 @@ class ChannelConvolutionTest {
 
     @Test
     void twoRowForwardTileGivesTheBitsOfOneRowTiles() {
-        // 5 taps (offsets into a padded image with rows of 12 floats), 2 vectors of output channels
+        // 3 taps of 5 input channels, channels last in a padded image of rows 7 positions wide (35 floats);
+        // the tile's positions 2 apart (stride 2), its rows 2 image rows apart.
         int co = ChannelConvolution.CHANNEL_TILE;
-        int row = 12;
-        int[] taps = {0, 1, 2, row, 2 * row + 1};
+        int cg = 5;
+        int row = 7 * cg;
+        int[] tapOff = {0, cg, row + 2 * cg};
+        int colStep = 2 * cg;
+        int rowStep = 2 * row;
         Random rng = new Random(5);
-        float[] xp = gaussian(rng, 6 * row);
-        float[] wp = gaussian(rng, taps.length * co);
-        int base = 1;
+        float[] xp = gaussian(rng, 8 * row);
+        float[] wp = gaussian(rng, tapOff.length * cg * co);
+        int base = cg;
         float[] pair = new float[6 * co];
         float[] top = new float[4 * co];
         float[] bottom = new float[4 * co];
-        ChannelConvolution.micro2x3(taps.length, wp, 0, xp, taps, base, 2 * row, pair);
-        ChannelConvolution.micro4(0, taps.length, wp, 0, xp, taps, base, top);
-        ChannelConvolution.micro4(0, taps.length, wp, 0, xp, taps, base + 2 * row, bottom);
+        ChannelConvolution.micro2x3(tapOff.length, cg, wp, 0, xp, tapOff, base, colStep, rowStep, pair, 0, 3 * co);
+        ChannelConvolution.micro4(tapOff.length, cg, wp, 0, xp, tapOff, base, colStep, top, 0);
+        ChannelConvolution.micro4(tapOff.length, cg, wp, 0, xp, tapOff, base + rowStep, colStep, bottom, 0);
 
         assertThat(java.util.Arrays.copyOfRange(pair, 0, 3 * co)).containsExactly(java.util.Arrays.copyOfRange(top, 0, 3 * co));
         assertThat(java.util.Arrays.copyOfRange(pair, 3 * co, 6 * co))
                 .containsExactly(java.util.Arrays.copyOfRange(bottom, 0, 3 * co));
         float[] narrow = new float[4 * co];
-        ChannelConvolution.micro2x2(taps.length, wp, 0, xp, taps, base, 2 * row, narrow);
+        ChannelConvolution.micro2x2(tapOff.length, cg, wp, 0, xp, tapOff, base, colStep, rowStep, narrow, 0, 2 * co);
         assertThat(java.util.Arrays.copyOfRange(narrow, 0, 2 * co)).containsExactly(java.util.Arrays.copyOfRange(top, 0, 2 * co));
         assertThat(java.util.Arrays.copyOfRange(narrow, 2 * co, 4 * co))
                 .containsExactly(java.util.Arrays.copyOfRange(bottom, 0, 2 * co));
-        // the second row's third position, last channel, by hand
+        // the second row's third position, last output channel, by hand: weights [tap][input channel][co]
         double expected = 0;
-        for (int t = 0; t < taps.length; t++) {
-            expected += (double) wp[t * co + co - 1] * xp[base + 2 * row + taps[t] + 2];
+        for (int t = 0; t < tapOff.length; t++) {
+            for (int c = 0; c < cg; c++) {
+                expected += (double) wp[(t * cg + c) * co + co - 1] * xp[base + rowStep + 2 * colStep + tapOff[t] + c];
+            }
         }
         assertThat((double) pair[5 * co + co - 1]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5));
     }
