@@ -233,8 +233,9 @@ final class ChannelConvolution {
      * tile is 2 vectors of output channels by 9 taps of one input channel, held in registers over all
      * positions of a chunk of images (dY transposed to positions x channels, x zero-padded), so each
      * position costs 2 vector loads and 9 broadcasts for 18 multiply-adds (at 16 vector registers: one
-     * kernel row of two input channels, 6 broadcasts for 12, {@link #ROW3_PAIRS}). Images are split into a
-     * fixed number of chunks whatever the thread count, and chunks are added in order.
+     * kernel row of two input channels, 6 broadcasts for 12, {@link #ROW3_PAIRS}; at stride 1 these read
+     * shifted copies of the image, {@link #weightTileShifted}). Images are split into a fixed number of
+     * chunks whatever the thread count, and chunks are added in order.
      */
     static void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw, float[] gb) {
         int og = g.groupOutChannels();
@@ -263,6 +264,11 @@ final class ChannelConvolution {
         WarmUpSegments guard = row3 ? ROW3_TILE_CALLS : T == 3 ? TILE3_CALLS : square3 ? SQUARE3_TILE_CALLS
                 : TAPS_TILE_CALLS; // the guard of the tile method the branches below call
         boolean pairs = row3 && ROW3_PAIRS;
+        // At stride 1 the pairs read shifted copies of the image ({@link ZeroPadding#copyShifted}),
+        // where a tap's value lies at one offset from every position of an image.
+        boolean shifted = pairs && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1;
+        int shiftPlane = hp * ow; // one channel of one shifted copy
+        int shiftImage = g.kernelW() * cg * shiftPlane;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());
         // A chunk's sums, taps-major ([group][c, tap][output channel, padded to whole tiles]), so that a
         // tile's rows go out as vectors: in dW's own layout each tile wrote 16 or 32 rows of dW one float at
@@ -285,10 +291,11 @@ final class ChannelConvolution {
                 int from = (int) ((long) g.batch() * chunk / chunks);
                 int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 int images = to - from;
-                int padded = images * imageStride + R * g.strideW() + g.kernelW() * g.dilationW() + wp;
+                int padded = shifted ? images * shiftImage + L // room for copyShifted's last vector
+                        : images * imageStride + R * g.strideW() + g.kernelW() * g.dilationW() + wp;
                 float[] xpad = buffer(buf, 0, padded);
                 // zeros past the last image: reads of the last positions' taps may reach there
-                java.util.Arrays.fill(xpad, images * imageStride, padded, 0f);
+                java.util.Arrays.fill(xpad, shifted ? images * shiftImage : images * imageStride, padded, 0f);
                 // dY transposed, block by block: [block][image, position][CO channels], so that a tile streams
                 // through contiguous memory (with all channels in each row, it read one row in every 4 to 8).
                 // Lanes of channels past og hold stale values; they only reach tile lanes that are not stored.
@@ -298,19 +305,35 @@ final class ChannelConvolution {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     for (int i = 0; i < images; i++) {
                         int n = from + i;
-                        pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, xpad, i * imageStride,
-                                (i + 1) * imageStride);
-                        for (int o = 0; o < og; o++) {
-                            int src = (n * g.outChannels() + grp * og + o) * positions;
-                            int dst = (o / CO) * blockStride + i * positions * CO + o % CO;
-                            for (int q = 0; q < positions; q++) {
-                                gyt[dst + q * CO] = gy[src + q];
-                            }
+                        if (shifted) {
+                            ZeroPadding.copyShifted(x, (n * g.inChannels() + grp * cg) * inPlane, cg, g.inH(),
+                                    g.inW(), g.padH(), g.padW(), g.kernelW(), xpad, i * shiftImage);
+                        } else {
+                            pad(g, x, (n * g.inChannels() + grp * cg) * inPlane, xpad, i * imageStride,
+                                    (i + 1) * imageStride);
                         }
+                        toBlocks(gy, (n * g.outChannels() + grp * og) * positions, og, positions, gyt,
+                                i * positions * CO, blockStride);
                     }
                     int wBase = chunk * columns + grp * k * ogPad;
                     for (int block = 0; block < blocks; block++) {
-                        for (int c = 0; c < cg; c += pairs && c + 1 < cg ? 2 : 1) {
+                        for (int c = 0; shifted && c < cg; c += 2) { // a last odd channel pairs with itself
+                            for (int ky = 0; ky < g.kernelH(); ky++) {
+                                int xOff = c * shiftPlane + ky * ow;
+                                int next = c + 1 < cg ? shiftPlane : 0;
+                                for (int i = 0; i < images; i++) { // one image a call: C2 spilled sums of a loop over images
+                                    weightTileShifted(i == 0, xpad, xOff + i * shiftImage, next, cg * shiftPlane, gyt,
+                                            block * blockStride + i * positions * CO, positions, tile);
+                                }
+                                ROW3_PAIR_TILE_CALLS.ran(count);
+                                int first = wBase + (c * kk + ky * 3) * ogPad + block * CO;
+                                storeRows(tile, 0, 3, partial, first, ogPad);
+                                if (c + 1 < cg) { // channel c + 1: tile rows 3-5, kk rows of the sums further down
+                                    storeRows(tile, 3, 3, partial, first + kk * ogPad, ogPad);
+                                }
+                            }
+                        }
+                        for (int c = 0; !shifted && c < cg; c += pairs && c + 1 < cg ? 2 : 1) {
                             boolean pair = pairs && c + 1 < cg;
                             WarmUpSegments calls = pair ? ROW3_PAIR_TILE_CALLS : guard;
                             for (int tg = 0; tg < groups; tg++) {
@@ -371,6 +394,33 @@ final class ChannelConvolution {
                             (n * g.outChannels() + o) * positions, positions);
                 }
                 gb[o] = sum;
+            }
+        }
+    }
+
+    /**
+     * One image's dY planes ({@code channels} of {@code positions}, from {@code gy[src..]}) into the
+     * blocked channels-last layout: channel o at position q goes to {@code gyt[(o / CO) blockStride + at +
+     * q CO + o % CO]}. Blocks of 8 channels (within one block of CO) by one vector of positions through
+     * {@link Transposition}; the channels and positions left over one float at a time.
+     */
+    private static void toBlocks(float[] gy, int src, int channels, int positions, float[] gyt, int at, int blockStride) {
+        int blocked = Transposition.FITS ? positions - positions % L : 0;
+        int[] targets = TARGETS.get();
+        int o0 = 0;
+        for (; blocked > 0 && o0 + 8 <= channels; o0 += 8) {
+            int dst = (o0 / CO) * blockStride + at + o0 % CO;
+            for (int q0 = 0; q0 < blocked; q0 += L) {
+                for (int p = 0; p < L; p++) {
+                    targets[p] = dst + (q0 + p) * CO;
+                }
+                Transposition.eightRows(gy, src + o0 * positions + q0, positions, gyt, targets, null, 0);
+            }
+        }
+        for (int o = 0; o < channels; o++) {
+            int dst = (o / CO) * blockStride + at + o % CO;
+            for (int q = o < o0 ? blocked : 0; q < positions; q++) { // channels past the blocks take every position
+                gyt[dst + q * CO] = gy[src + o * positions + q];
             }
         }
     }
@@ -810,6 +860,69 @@ final class ChannelConvolution {
             b10 = v.fma(g0, b10);
             b11 = v.fma(g1, b11);
             v = FloatVector.broadcast(S, xp[yi + 2]);
+            b20 = v.fma(g0, b20);
+            b21 = v.fma(g1, b21);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, L);
+        a10.intoArray(tile, CO);
+        a11.intoArray(tile, CO + L);
+        a20.intoArray(tile, 2 * CO);
+        a21.intoArray(tile, 2 * CO + L);
+        b00.intoArray(tile, 3 * CO);
+        b01.intoArray(tile, 3 * CO + L);
+        b10.intoArray(tile, 4 * CO);
+        b11.intoArray(tile, 4 * CO + L);
+        b20.intoArray(tile, 5 * CO);
+        b21.intoArray(tile, 5 * CO + L);
+    }
+
+    /**
+     * {@link #weightTileRow3Pair} on shifted copies ({@link ZeroPadding#copyShifted}): images {@code i0}
+     * to {@code i1 - 1}, all their positions. The value under tap (ky, kx) of channel c at position q of
+     * image i is {@code xs[xOff + i imageStride + kx copyStride + q]}, channel c + 1's {@code next}
+     * further, so every read is a fixed offset from q and C2 checks its bounds once per image, not once
+     * per position. The sums run over the positions in the same order as in the other tiles.
+     */
+    static void weightTileShifted(boolean first, float[] xs, int xOff, int next, int copyStride, float[] gyt, int gi,
+                                  int positions, float[] tile) {
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 0);
+        FloatVector a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, L);
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO);
+        FloatVector a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, CO + L);
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO);
+        FloatVector a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 2 * CO + L);
+        FloatVector b00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO);
+        FloatVector b01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 3 * CO + L);
+        FloatVector b10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO);
+        FloatVector b11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 4 * CO + L);
+        FloatVector b20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO);
+        FloatVector b21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tile, 5 * CO + L);
+        int x0 = xOff; // kx = 0
+        int x1 = x0 + copyStride;
+        int x2 = x1 + copyStride;
+        int y0 = x0 + next; // channel c + 1
+        int y1 = x1 + next;
+        int y2 = x2 + next;
+        for (int q = 0; q < positions; q++) {
+            FloatVector g0 = FloatVector.fromArray(S, gyt, gi + q * CO);
+            FloatVector g1 = FloatVector.fromArray(S, gyt, gi + q * CO + L);
+            FloatVector v = FloatVector.broadcast(S, xs[x0 + q]);
+            a00 = v.fma(g0, a00);
+            a01 = v.fma(g1, a01);
+            v = FloatVector.broadcast(S, xs[x1 + q]);
+            a10 = v.fma(g0, a10);
+            a11 = v.fma(g1, a11);
+            v = FloatVector.broadcast(S, xs[x2 + q]);
+            a20 = v.fma(g0, a20);
+            a21 = v.fma(g1, a21);
+            v = FloatVector.broadcast(S, xs[y0 + q]);
+            b00 = v.fma(g0, b00);
+            b01 = v.fma(g1, b01);
+            v = FloatVector.broadcast(S, xs[y1 + q]);
+            b10 = v.fma(g0, b10);
+            b11 = v.fma(g1, b11);
+            v = FloatVector.broadcast(S, xs[y2 + q]);
             b20 = v.fma(g0, b20);
             b21 = v.fma(g1, b21);
         }

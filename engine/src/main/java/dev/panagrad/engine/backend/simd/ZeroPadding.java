@@ -101,4 +101,66 @@ final class ZeroPadding {
         }
         return end;
     }
+
+    /**
+     * For a convolution {@code kw} wide at stride 1: the image's planes, zero-padded, copied {@code kw}
+     * times, the copy for kx shifted left by kx columns and cut to {@code ow = w + 2 pw - kw + 1} columns:
+     * value (c, y, j) goes to {@code at + ((kx channels + c) hp + y + ph) ow + j + pw - kx} for each kx
+     * that puts it in a column from 0 to ow - 1, where {@code hp = h + 2 ph}; every other float up to the
+     * returned index is zero. The value under tap (ky, kx) of output position q = (oy, ox) of channel c
+     * is then at the same offset from q for every position of the image, so the weight gradient's loop
+     * over positions reads at indexes C2 checks once.
+     *
+     * <p>Everything goes as whole vectors in increasing order, each allowed to run past its part since
+     * what lies beyond is written later: zeros over each row's left border, the row's values, zeros
+     * after them, and the border rows. So {@code dst} needs one vector of room past the returned index.
+     * Scalar loops for the borders and masked stores took most of this copy's time.
+     *
+     * @return the index just past the copies
+     */
+    static int copyShifted(float[] x, int xOff, int channels, int h, int w, int ph, int pw, int kw, float[] dst, int at) {
+        int hp = h + 2 * ph;
+        int ow = w + 2 * pw - kw + 1;
+        int plane = hp * ow;
+        FloatVector zero = FloatVector.zero(S);
+        for (int kx = 0; kx < kw; kx++) {
+            // source columns from..to-1 land in columns lead..lead+n-1 of a row
+            int from = Math.max(0, kx - pw);
+            int to = Math.min(w, ow + kx - pw);
+            int n = Math.max(0, to - from);
+            int lead = Math.min(ow, from + pw - kx);
+            int span = (n + L - 1) / L * L; // floats the vectors of a row read
+            for (int c = 0; c < channels; c++) {
+                int start = at + (kx * channels + c) * plane;
+                for (int z = 0; z < ph * ow; z += L) {
+                    zero.intoArray(dst, start + z);
+                }
+                int src = xOff + c * h * w + from;
+                // the last row's vectors may read past the plane: past the end of x, a scalar copy
+                boolean vectors = src + (h - 1) * w + span <= x.length;
+                for (int y = 0, rowStart = start + ph * ow; y < h; y++, src += w, rowStart += ow) {
+                    for (int z = 0; z < lead; z += L) {
+                        zero.intoArray(dst, rowStart + z);
+                    }
+                    int row = rowStart + lead;
+                    if (vectors) {
+                        for (int j = 0; j < span; j += L) {
+                            FloatVector.fromArray(S, x, src + j).intoArray(dst, row + j);
+                        }
+                    } else if (n > 0) {
+                        System.arraycopy(x, src, dst, row, n);
+                    }
+                    int z = lead + n;
+                    do { // the right border, and what the last vector wrote past the row's values
+                        zero.intoArray(dst, rowStart + z);
+                        z += L;
+                    } while (z < ow);
+                }
+                for (int z = start + (ph + h) * ow; z < start + plane; z += L) {
+                    zero.intoArray(dst, z);
+                }
+            }
+        }
+        return at + kw * channels * plane;
+    }
 }

@@ -105,6 +105,50 @@ class ChannelConvolutionTest {
     }
 
     @Test
+    void shiftedWeightTileGivesTheBitsOfThePairedTile() {
+        // 2 images of 2 channels, 3 x 3 planes padded by 1 (5 x 5); 9 positions each; kernel row 1
+        int co = ChannelConvolution.CHANNEL_TILE;
+        int channels = 2;
+        int h = 3;
+        int plane = 25;
+        Random rng = new Random(13);
+        float[] x = gaussian(rng, 2 * channels * h * h);
+        float[] xpad = new float[2 * channels * plane + 8];
+        int shiftPlane = 5 * 3; // hp x ow
+        int shiftImage = 3 * channels * shiftPlane;
+        float[] xs = new float[2 * shiftImage + co];
+        int[] at = new int[18];
+        for (int i = 0; i < 2; i++) {
+            ZeroPadding.copy(x, i * channels * h * h, channels, h, h, 1, 1, xpad, i * channels * plane);
+            ZeroPadding.copyShifted(x, i * channels * h * h, channels, h, h, 1, 1, 3, xs, i * shiftImage);
+        }
+        for (int q = 0; q < at.length; q++) {
+            at[q] = (q / 9) * channels * plane + (q % 9 / 3) * 5 + q % 3;
+        }
+        float[] gyt = gaussian(rng, at.length * co);
+        int ky = 1;
+        float[] paired = new float[6 * co];
+        float[] shifted = new float[6 * co];
+        ChannelConvolution.weightTileRow3Pair(0, 18, true, at, ky * 5, plane, gyt, 0, co, xpad, paired);
+        for (int i = 0; i < 2; i++) {
+            ChannelConvolution.weightTileShifted(i == 0, xs, i * shiftImage + ky * 3, shiftPlane, channels * shiftPlane, gyt,
+                    i * 9 * co, 9, shifted);
+        }
+
+        assertThat(shifted).containsExactly(paired);
+        // channel 1, tap (1, 2), the first output channel, by hand: x[1][oy][ox + 1] under each position
+        double expected = 0;
+        for (int q = 0; q < 18; q++) {
+            int oy = q % 9 / 3;
+            int ox = q % 3 + 1;
+            if (ox < 3) {
+                expected += (double) gyt[q * co] * x[((q / 9) * channels + 1) * 9 + oy * 3 + ox];
+            }
+        }
+        assertThat((double) shifted[5 * co]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5));
+    }
+
+    @Test
     void twoRowForwardTileGivesTheBitsOfOneRowTiles() {
         // 3 taps of 5 input channels, channels last in a padded image of rows 7 positions wide (35 floats);
         // the tile's positions 2 apart (stride 2), its rows 2 image rows apart.
