@@ -83,8 +83,10 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
                     (p, g) -> true),
 
             new Rule(Pass.WEIGHT_GRADIENT, Algorithm.CHANNEL_TILES,
-                    "the forward's channel-tile shapes with at least two thirds of a weight tile's taps in use",
-                    (p, g) -> channelTilesSuit(p, g) && taps(g) >= p.weightTaps * 2 / 3),
+                    "the forward's channel-tile shapes with at least two thirds of a weight tile's taps in use; with "
+                            + "tiles of one kernel row (16 registers), also kernels 3 wide at stride 1 on large planes, "
+                            + "where the tile reads shifted copies of the image at fixed offsets",
+                    (p, g) -> (channelTilesSuit(p, g) || shiftedRows(p, g)) && taps(g) >= p.weightTaps * 2 / 3),
             new Rule(Pass.WEIGHT_GRADIENT, Algorithm.POINTWISE_GEMM,
                     "dY X^T per image, the image read through GEMM's transpose flag",
                     (p, g) -> g.isPointwise()),
@@ -118,6 +120,12 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
     private static boolean channelTilesSuit(ConvPlan p, ConvGeometry g) {
         return p.channelTilesFit && taps(g) > 1 && g.groupOutChannels() >= p.channelTile
                 && (strided(g) || outPlane(g) <= SMALL_PLANE);
+    }
+
+    /** Whether the weight gradient's paired tile reads shifted copies: one kernel row a tile, 3 wide, stride 1. */
+    private static boolean shiftedRows(ConvPlan p, ConvGeometry g) {
+        return p.channelTilesFit && p.weightTaps == 3 && g.kernelW() == 3 && !strided(g) && g.dilationH() == 1
+                && g.dilationW() == 1 && g.groupOutChannels() >= p.channelTile;
     }
 
     private static int taps(ConvGeometry g) {
