@@ -528,6 +528,8 @@ public final class KernelContract {
         new ConvGeometry(3, 5, 6, 5, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1),
         new ConvGeometry(2, 3, 11, 11, 5, 5, 5, 3, 3, 2, 2, 1, 1, 1),
         new ConvGeometry(1, 8, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        // the direct convolution with more taps than one block holds (a block ends on a kernel row)
+        new ConvGeometry(2, 32, 17, 17, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         new ConvGeometry(17, 3, 5, 6, 2, 3, 2, 2, 1, 0, 1, 1, 1, 1),
         new ConvGeometry(2, 16, 8, 8, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1),
         // small planes: one GEMM over the whole batch for the weight gradient

@@ -60,7 +60,13 @@ final class DirectConvolution {
     }
 
     /** Geometry of the padded buffer and the shifted rows. */
-    private record Plan(int cg, int hp, int wp, int plane, int oh, int ow, int qt, int k, int[] offsets) {
+    private record Plan(int cg, int hp, int wp, int plane, int oh, int ow, int qt, int k, int[] offsets, int[] rowStarts,
+                        int block) {
+        /** Whether the forward's tiles read whole kernel rows: 3 wide, dilation 1, 32 registers ({@link #microRows}). */
+        boolean rows() {
+            return rowStarts != null;
+        }
+
         static Plan of(ConvGeometry g) {
             int hp = g.inH() + 2 * g.padH();
             int wp = g.inW() + 2 * g.padW();
@@ -78,7 +84,16 @@ final class DirectConvolution {
                     }
                 }
             }
-            return new Plan(cg, hp, wp, plane, g.outH(), g.outW(), qt, cg * kk, off);
+            boolean rows = EIGHT_BY_TWO && g.kernelW() == 3 && g.dilationW() == 1;
+            int[] rowStarts = null;
+            if (rows) {
+                rowStarts = new int[cg * g.kernelH()];
+                for (int r = 0; r < rowStarts.length; r++) {
+                    rowStarts[r] = off[r * 3];
+                }
+            }
+            // blocks of taps hold whole kernel rows where the tiles read rows
+            return new Plan(cg, hp, wp, plane, g.outH(), g.outW(), qt, cg * kk, off, rowStarts, rows ? KC / 3 * 3 : KC);
         }
 
         /** Padded input buffer size: the planes plus room for the last tile's reads past the end. */
@@ -93,7 +108,7 @@ final class DirectConvolution {
         Plan plan = Plan.of(g);
         int og = g.groupOutChannels();
         int slivers = (og + MR - 1) / MR;
-        float[][] packed = packWeights(g, w, slivers, plan.k);
+        float[][] packed = packWeights(g, w, slivers, plan.k, plan.block);
         int inPlane = g.inH() * g.inW();
         int outPlane = plan.oh * plan.ow;
         SimdConvolution.forEachImageAndGroup(g, (n, grp) -> {
@@ -125,30 +140,35 @@ final class DirectConvolution {
 
     /** tmp (slivers MR x qt) = packed weights . shifted rows of xpad, K-blocked. */
     private static void product(Plan plan, float[] packed, int slivers, float[] xpad, float[] tmp) {
-        for (int pc = 0; pc < plan.k; pc += KC) {
-            int kc = Math.min(KC, plan.k - pc);
+        for (int pc = 0; pc < plan.k; pc += plan.block) {
+            int kc = Math.min(plan.block, plan.k - pc);
             int blockBase = pc * slivers * MR;
             for (int q0 = 0; q0 < plan.qt; q0 += NR) {
                 for (int s = 0; s < slivers; s++) {
-                    micro(kc, packed, blockBase + s * MR * kc, xpad, plan.offsets, pc, q0, tmp, s * MR * plan.qt + q0,
-                            plan.qt, pc > 0);
+                    if (plan.rows()) {
+                        microRows(kc / 3, packed, blockBase + s * MR * kc, xpad, plan.rowStarts, pc / 3, q0, tmp,
+                                s * MR * plan.qt + q0, plan.qt, pc > 0);
+                    } else {
+                        micro(kc, packed, blockBase + s * MR * kc, xpad, plan.offsets, pc, q0, tmp, s * MR * plan.qt + q0,
+                                plan.qt, pc > 0);
+                    }
                 }
             }
         }
     }
 
     /**
-     * Weights of each group packed as the GEMM packs A: K-blocks of KC, slivers of MR output channels
+     * Weights of each group packed as the GEMM packs A: K-blocks of {@code block} taps, slivers of MR output channels
      * (zero-padded), k-major inside a sliver; borrowed from the {@link HostArrayPool}, to be given back.
      */
-    private static float[][] packWeights(ConvGeometry g, float[] w, int slivers, int k) {
+    private static float[][] packWeights(ConvGeometry g, float[] w, int slivers, int k, int block) {
         int og = g.groupOutChannels();
         float[][] packed = new float[g.groups()][];
         for (int grp = 0; grp < g.groups(); grp++) {
             float[] p = HostArrayPool.borrowZeroed(slivers * MR * k); // slivers' padding channels stay zero
             packed[grp] = p;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += block) {
+                int kc = Math.min(block, k - pc);
                 for (int s = 0; s < slivers; s++) {
                     int base = pc * slivers * MR + s * MR * kc;
                     for (int r = 0; r < MR; r++) {
@@ -281,6 +301,228 @@ final class DirectConvolution {
             av = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
+        }
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, ci));
+            c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, ci + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, ci + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, ci + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, ci + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, ci + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, ci + 3 * ldc + L));
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+    }
+
+    /**
+     * {@link #micro} for kernels 3 wide, dilation 1, a kernel row at a time: the row's 3 taps read
+     * positions q0, q0 + 1 and q0 + 2 from one row start, so C2 checks their bounds once per row, where
+     * reading each tap through the offset table cost a check per tap. Taps in the same order, so the same
+     * bits. Only with 32 registers: at 16, C2 loads the row's 6 vectors ahead and spills the 4 x 2
+     * tile's sums (0.68 of the tap-by-tap tile).
+     */
+    private static void microRows(int rows, float[] ap, int ai, float[] xp, int[] rowStarts, int ri, int q0, float[] c, int ci,
+                                  int ldc, boolean accumulate) {
+        if (EIGHT_BY_TWO) {
+            microRows8x2(rows, ap, ai, xp, rowStarts, ri, q0, c, ci, ldc, accumulate);
+        } else {
+            microRows4x2(rows, ap, ai, xp, rowStarts, ri, q0, c, ci, ldc, accumulate);
+        }
+    }
+
+    /** {@link #microRows} with 8 output channels by 2 vectors of positions. */
+    private static void microRows8x2(int rows, float[] ap, int ai, float[] xp, int[] rowStarts, int ri, int q0, float[] c,
+                                    int ci, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int row = 0; row < rows; row++) {
+            int bi = rowStarts[ri + row] + q0;
+            FloatVector b0 = FloatVector.fromArray(S, xp, bi);  // tap kx = 0
+            FloatVector b1 = FloatVector.fromArray(S, xp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            ai += 8;
+            b0 = FloatVector.fromArray(S, xp, bi + 1);
+            b1 = FloatVector.fromArray(S, xp, bi + 1 + L);
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            ai += 8;
+            b0 = FloatVector.fromArray(S, xp, bi + 2);
+            b1 = FloatVector.fromArray(S, xp, bi + 2 + L);
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            ai += 8;
+        }
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, ci));
+            c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, ci + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, ci + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, ci + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, ci + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, ci + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, ci + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, ci + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, ci + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, ci + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, ci + 5 * ldc + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, ci + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(S, c, ci + 6 * ldc + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, ci + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(S, c, ci + 7 * ldc + L));
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + L);
+        c60.intoArray(c, ci + 6 * ldc);
+        c61.intoArray(c, ci + 6 * ldc + L);
+        c70.intoArray(c, ci + 7 * ldc);
+        c71.intoArray(c, ci + 7 * ldc + L);
+    }
+
+    /** {@link #microRows} with 4 output channels by 2 vectors of positions. */
+    private static void microRows4x2(int rows, float[] ap, int ai, float[] xp, int[] rowStarts, int ri, int q0, float[] c,
+                                    int ci, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int row = 0; row < rows; row++) {
+            int bi = rowStarts[ri + row] + q0;
+            FloatVector b0 = FloatVector.fromArray(S, xp, bi);  // tap kx = 0
+            FloatVector b1 = FloatVector.fromArray(S, xp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            ai += 4;
+            b0 = FloatVector.fromArray(S, xp, bi + 1);
+            b1 = FloatVector.fromArray(S, xp, bi + 1 + L);
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            ai += 4;
+            b0 = FloatVector.fromArray(S, xp, bi + 2);
+            b1 = FloatVector.fromArray(S, xp, bi + 2 + L);
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            ai += 4;
         }
         if (accumulate) {
             c00 = c00.add(FloatVector.fromArray(S, c, ci));
