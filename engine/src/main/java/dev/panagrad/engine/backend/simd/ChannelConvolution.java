@@ -276,8 +276,9 @@ final class ChannelConvolution {
         int columns = g.groups() * k * ogPad;
         float[] partial = buffer(PARTIALS.get(), 0, chunks * columns);
         // One flat loop over a chunk's positions (rows of a small plane are too short to be loops): the
-        // offset of each position's first tap in the chunk's padded images, the same for every chunk.
-        int[] at = new int[((g.batch() + chunks - 1) / chunks) * positions];
+        // offset of each position's first tap in the chunk's padded images, the same for every chunk (the
+        // shifted copies need none).
+        int[] at = new int[shifted ? 0 : ((g.batch() + chunks - 1) / chunks) * positions];
         for (int q = 0; q < at.length; q++) {
             int i = q / positions;
             int oy = q % positions / ow;
