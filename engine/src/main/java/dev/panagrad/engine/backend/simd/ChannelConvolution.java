@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * of 3). For every tap (ky, kx) and input channel c it loads the weights for those channels once and
  * broadcasts the R input values under the R positions from a zero-padded copy of the image, so there
  * is no im2col matrix and no packing of the input, at any stride. The copy is channels last
- * ({@link ZeroPadding#copyChannelsLast}): the innermost loop runs over c, reading neighbouring floats.
+ * ({@link ZeroPadding#copyChannelsLast}): the innermost loop runs over c (over a kernel row's taps and
+ * channels together where they are neighbours), reading neighbouring floats.
  * The tiles' sums go to a channels-last buffer, which {@link Transposition} turns into output planes.
  * This suits the small planes and strided layers of CIFAR ResNets, where vectors along positions
  * ({@link DirectConvolution}) are short rows with wide padding and im2col GEMMs pay more for packing
@@ -85,8 +86,8 @@ final class ChannelConvolution {
         int hp = g.inH() + 2 * g.padH();
         int wp = g.inW() + 2 * g.padW();
         // The padded image channels last ([row][column][channel], ZeroPadding.copyChannelsLast): a tap's
-        // reads for all input channels are cg neighbouring floats, so the tile's innermost loop runs over
-        // channels with indexes the JIT checks once per tap, at any stride. Output positions of a tile are
+        // reads for all input channels are cg neighbouring floats, so the tile's innermost loop runs along
+        // them with indexes the JIT checks once per run, at any stride. Output positions of a tile are
         // colStep floats apart, its two rows rowStep.
         int colStep = g.strideW() * cg;
         int rowStep = g.strideH() * wp * cg;
@@ -106,9 +107,17 @@ final class ChannelConvolution {
                 }
             }
         }
-        int[] tapOff = new int[taps];
-        for (int t = 0; t < taps; t++) {
-            tapOff[t] = ((t / g.kernelW()) * g.dilationH() * wp + (t % g.kernelW()) * g.dilationW()) * cg;
+        // The tiles' inner loop runs over one run of neighbouring floats per step of the outer: where the
+        // kernel's columns are neighbours (dilation 1), a whole kernel row's taps and channels, kW cg floats
+        // in the image and in the packed weights alike (the same order of terms, a third of the loops for
+        // 3 x 3); else one tap's cg channels.
+        boolean rows = g.dilationW() == 1;
+        int runs = rows ? g.kernelH() : taps;
+        int run = rows ? g.kernelW() * cg : cg;
+        int[] tapOff = new int[runs]; // where each run starts, from a tile position's first float
+        for (int t = 0; t < runs; t++) {
+            tapOff[t] = rows ? t * g.dilationH() * wp * cg
+                    : ((t / g.kernelW()) * g.dilationH() * wp + (t % g.kernelW()) * g.dilationW()) * cg;
         }
         int oh = g.outH();
         int ow = g.outW();
@@ -137,9 +146,9 @@ final class ChannelConvolution {
                         int base = oy * rowStep + ox0 * colStep;
                         int at = (oy * ow + ox0) * CO;
                         if (columns == 3) {
-                            micro2x3(taps, cg, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
+                            micro2x3(runs, run, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
                         } else {
-                            micro2x2(taps, cg, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
+                            micro2x2(runs, run, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
                         }
                     }
                 }
@@ -147,9 +156,9 @@ final class ChannelConvolution {
                     for (int ox0 = 0; ox0 < ow; ox0 += R) {
                         int base = oy * rowStep + ox0 * colStep;
                         if (R == 4) {
-                            micro4(taps, cg, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
+                            micro4(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
                         } else {
-                            micro8(taps, cg, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
+                            micro8(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
                         }
                     }
                 }
@@ -609,7 +618,7 @@ final class ChannelConvolution {
      * the same {@code rowStep} floats further (the next output row). Each output is the same dot product,
      * in the same order, as in {@link #micro4}, so the tiles give the same bits.
      */
-    static void micro2x3(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+    static void micro2x3(int runs, int run, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
                          int rowStep, float[] sums, int at, int nextAt) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
@@ -617,15 +626,15 @@ final class ChannelConvolution {
         FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
         FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
         FloatVector b20 = FloatVector.zero(S), b21 = FloatVector.zero(S);
-        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
-            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+        for (int t = 0, wt = wOff; t < runs; t++, wt += run * CO) {
+            // run t under each position: neighbouring floats from x0, x1, ...
             int x0 = base + tapOff[t];
             int x1 = x0 + colStep;
             int x2 = x1 + colStep;
             int y0 = x0 + rowStep; // the next output row
             int y1 = y0 + colStep;
             int y2 = y1 + colStep;
-            for (int c = 0; c < cg; c++) {
+            for (int c = 0; c < run; c++) {
                 int wi = wt + c * CO;
                 FloatVector w0 = FloatVector.fromArray(S, wp, wi);
                 FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
@@ -666,19 +675,19 @@ final class ChannelConvolution {
 
 
     /** {@link #micro2x3} for 2 columns, at a row's end: tile rows 0-1 the first output row, 2-3 the next. */
-    static void micro2x2(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+    static void micro2x2(int runs, int run, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
                          int rowStep, float[] sums, int at, int nextAt) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
         FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
-        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
-            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+        for (int t = 0, wt = wOff; t < runs; t++, wt += run * CO) {
+            // run t under each position: neighbouring floats from x0, x1, ...
             int x0 = base + tapOff[t];
             int x1 = x0 + colStep;
             int y0 = x0 + rowStep; // the next output row
             int y1 = y0 + colStep;
-            for (int c = 0; c < cg; c++) {
+            for (int c = 0; c < run; c++) {
                 int wi = wt + c * CO;
                 FloatVector w0 = FloatVector.fromArray(S, wp, wi);
                 FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
@@ -709,13 +718,13 @@ final class ChannelConvolution {
 
     /**
      * The forward tile for 32 vector registers, 8 positions by 2 vectors of output channels: tile[r][j] =
-     * sum over taps t and input channels c of w[t][c][j] xpad[base + tapOff[t] + r colStep + c]. The
-     * innermost loop runs over the input channels, whose reads are neighbouring floats from each
-     * position's start: their bounds are checked once per tap, where with the offsets of a table per
-     * multiply-add step each step paid its checks. Written out in full: an array of vectors or a helper
-     * that C2 declines to inline would box them.
+     * sum over runs t and their floats c of w[t][c][j] xpad[base + tapOff[t] + r colStep + c], where a run
+     * is a kernel row's taps and input channels (or one tap's channels), neighbouring floats in the
+     * channels-last image and in the packed weights. The innermost loop runs along a run, so its reads'
+     * bounds are checked once per run, where with an offset table per multiply-add step each step paid its
+     * checks. Written out in full: an array of vectors or a helper that C2 declines to inline would box them.
      */
-    private static void micro8(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+    private static void micro8(int runs, int run, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
                        float[] sums, int at) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
@@ -725,8 +734,8 @@ final class ChannelConvolution {
         FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
         FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
         FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
-            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+        for (int t = 0, wt = wOff; t < runs; t++, wt += run * CO) {
+            // run t under each position: neighbouring floats from x0, x1, ...
             int x0 = base + tapOff[t];
             int x1 = x0 + colStep;
             int x2 = x1 + colStep;
@@ -735,7 +744,7 @@ final class ChannelConvolution {
             int x5 = x4 + colStep;
             int x6 = x5 + colStep;
             int x7 = x6 + colStep;
-            for (int c = 0; c < cg; c++) {
+            for (int c = 0; c < run; c++) {
                 int wi = wt + c * CO;
                 FloatVector w0 = FloatVector.fromArray(S, wp, wi);
                 FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
@@ -979,19 +988,19 @@ final class ChannelConvolution {
     }
 
     /** {@link #micro8} for 16 vector registers: 4 positions by 2 vectors of channels. */
-    static void micro4(int taps, int cg, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
+    static void micro4(int runs, int run, float[] wp, int wOff, float[] xp, int[] tapOff, int base, int colStep,
                        float[] sums, int at) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
         FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
-        for (int t = 0, wt = wOff; t < taps; t++, wt += cg * CO) {
-            // the tap's input channels under each position: cg neighbouring floats from x0, x1, ...
+        for (int t = 0, wt = wOff; t < runs; t++, wt += run * CO) {
+            // run t under each position: neighbouring floats from x0, x1, ...
             int x0 = base + tapOff[t];
             int x1 = x0 + colStep;
             int x2 = x1 + colStep;
             int x3 = x2 + colStep;
-            for (int c = 0; c < cg; c++) {
+            for (int c = 0; c < run; c++) {
                 int wi = wt + c * CO;
                 FloatVector w0 = FloatVector.fromArray(S, wp, wi);
                 FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
