@@ -62,7 +62,7 @@ final class DirectConvolution {
     /** Geometry of the padded buffer and the shifted rows. */
     private record Plan(int cg, int hp, int wp, int plane, int oh, int ow, int qt, int k, int[] offsets, int[] rowStarts,
                         int block) {
-        /** Whether the forward's tiles read whole kernel rows: 3 wide, dilation 1, 32 registers ({@link #microRows}). */
+        /** Whether the forward's tiles read whole kernel rows: 3 wide, dilation 1, 32 registers ({@link #microRows8x2}). */
         boolean rows() {
             return rowStarts != null;
         }
@@ -146,7 +146,7 @@ final class DirectConvolution {
             for (int q0 = 0; q0 < plan.qt; q0 += NR) {
                 for (int s = 0; s < slivers; s++) {
                     if (plan.rows()) {
-                        microRows(kc / 3, packed, blockBase + s * MR * kc, xpad, plan.rowStarts, pc / 3, q0, tmp,
+                        microRows8x2(kc / 3, packed, blockBase + s * MR * kc, xpad, plan.rowStarts, pc / 3, q0, tmp,
                                 s * MR * plan.qt + q0, plan.qt, pc > 0);
                     } else {
                         micro(kc, packed, blockBase + s * MR * kc, xpad, plan.offsets, pc, q0, tmp, s * MR * plan.qt + q0,
@@ -323,22 +323,12 @@ final class DirectConvolution {
     }
 
     /**
-     * {@link #micro} for kernels 3 wide, dilation 1, a kernel row at a time: the row's 3 taps read
+     * {@link #micro8x2} for kernels 3 wide, dilation 1, a kernel row at a time: the row's 3 taps read
      * positions q0, q0 + 1 and q0 + 2 from one row start, so C2 checks their bounds once per row, where
      * reading each tap through the offset table cost a check per tap. Taps in the same order, so the same
      * bits. Only with 32 registers: at 16, C2 loads the row's 6 vectors ahead and spills the 4 x 2
-     * tile's sums (0.68 of the tap-by-tap tile).
+     * tile's sums (0.68 of the tap-by-tap tile), so there is only the 8 x 2 tile's version.
      */
-    private static void microRows(int rows, float[] ap, int ai, float[] xp, int[] rowStarts, int ri, int q0, float[] c, int ci,
-                                  int ldc, boolean accumulate) {
-        if (EIGHT_BY_TWO) {
-            microRows8x2(rows, ap, ai, xp, rowStarts, ri, q0, c, ci, ldc, accumulate);
-        } else {
-            microRows4x2(rows, ap, ai, xp, rowStarts, ri, q0, c, ci, ldc, accumulate);
-        }
-    }
-
-    /** {@link #microRows} with 8 output channels by 2 vectors of positions. */
     private static void microRows8x2(int rows, float[] ap, int ai, float[] xp, int[] rowStarts, int ri, int q0, float[] c,
                                     int ci, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
@@ -467,81 +457,6 @@ final class DirectConvolution {
         c61.intoArray(c, ci + 6 * ldc + L);
         c70.intoArray(c, ci + 7 * ldc);
         c71.intoArray(c, ci + 7 * ldc + L);
-    }
-
-    /** {@link #microRows} with 4 output channels by 2 vectors of positions. */
-    private static void microRows4x2(int rows, float[] ap, int ai, float[] xp, int[] rowStarts, int ri, int q0, float[] c,
-                                    int ci, int ldc, boolean accumulate) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        for (int row = 0; row < rows; row++) {
-            int bi = rowStarts[ri + row] + q0;
-            FloatVector b0 = FloatVector.fromArray(S, xp, bi);  // tap kx = 0
-            FloatVector b1 = FloatVector.fromArray(S, xp, bi + L);
-            FloatVector av = FloatVector.broadcast(S, ap[ai]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            ai += 4;
-            b0 = FloatVector.fromArray(S, xp, bi + 1);
-            b1 = FloatVector.fromArray(S, xp, bi + 1 + L);
-            av = FloatVector.broadcast(S, ap[ai]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            ai += 4;
-            b0 = FloatVector.fromArray(S, xp, bi + 2);
-            b1 = FloatVector.fromArray(S, xp, bi + 2 + L);
-            av = FloatVector.broadcast(S, ap[ai]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            ai += 4;
-        }
-        if (accumulate) {
-            c00 = c00.add(FloatVector.fromArray(S, c, ci));
-            c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
-            c10 = c10.add(FloatVector.fromArray(S, c, ci + ldc));
-            c11 = c11.add(FloatVector.fromArray(S, c, ci + ldc + L));
-            c20 = c20.add(FloatVector.fromArray(S, c, ci + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(S, c, ci + 2 * ldc + L));
-            c30 = c30.add(FloatVector.fromArray(S, c, ci + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(S, c, ci + 3 * ldc + L));
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L);
     }
 
     /** Copies Cg planes of x into xpad with a zero border of pH rows and pW columns. */
