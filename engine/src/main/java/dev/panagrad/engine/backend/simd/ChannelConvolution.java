@@ -237,6 +237,15 @@ final class ChannelConvolution {
     static final boolean ROW3_PAIRS = T == 3 && VectorMachine.CURRENT.registers() >= 16;
 
     /**
+     * Whether the weight gradient's paired tile reads shifted copies of the image
+     * ({@link #weightTileShifted}): kernels 3 wide at stride 1, dilation 1. The plan's row for channel
+     * tiles asks the same.
+     */
+    static boolean readsShiftedCopies(ConvGeometry g) {
+        return g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1;
+    }
+
+    /**
      * The weight gradient with vectors across output channels:
      * {@code dW[o][c, ky, kx] = sum over images and positions q of dY[o][q] x[c][tap(q, ky, kx)]}. The
      * tile is 2 vectors of output channels by 9 taps of one input channel, held in registers over all
@@ -275,7 +284,7 @@ final class ChannelConvolution {
         boolean pairs = row3 && ROW3_PAIRS;
         // At stride 1 the pairs read shifted copies of the image ({@link ZeroPadding#copyShifted}),
         // where a tap's value lies at one offset from every position of an image.
-        boolean shifted = pairs && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1;
+        boolean shifted = pairs && readsShiftedCopies(g);
         int shiftPlane = hp * ow; // one channel of one shifted copy
         int shiftImage = g.kernelW() * cg * shiftPlane;
         int chunks = Math.min(WEIGHT_CHUNKS, g.batch());

@@ -124,8 +124,8 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
 
     /** Whether the weight gradient's paired tile reads shifted copies: one kernel row a tile, 3 wide, stride 1. */
     private static boolean shiftedRows(ConvPlan p, ConvGeometry g) {
-        return p.channelTilesFit && p.weightTaps == 3 && g.kernelW() == 3 && !strided(g) && g.dilationH() == 1
-                && g.dilationW() == 1 && g.groupOutChannels() >= p.channelTile;
+        return p.channelTilesFit && p.weightTaps == 3 && ChannelConvolution.readsShiftedCopies(g)
+                && g.groupOutChannels() >= p.channelTile;
     }
 
     private static int taps(ConvGeometry g) {
