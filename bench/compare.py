@@ -86,11 +86,12 @@ def key_values_inline(text):
     return {k: float(v) for k, v in re.findall(r"(\w+)=(-?[\d.]+)\b", text)}
 
 
-def sides_report(isa):
-    """What the JVM (MachineReport's keys) and the peer actually use, and a list of mismatches with the
-    requested isa."""
-    jvm = key_values(subprocess.run([java(), "--add-modules=jdk.incubator.vector", *JVM_ISA_ARGS, "-cp", JAR,
-                                     "dev.panagrad.bench.MachineReport"], capture_output=True, text=True).stdout)
+def sides_report(isa, threads):
+    """What the JVM (MachineReport's keys, with the run's thread count) and the peer actually use, and a
+    list of mismatches with the requested isa."""
+    jvm = key_values(subprocess.run([java(), "--add-modules=jdk.incubator.vector", f"-Dpanagrad.threads={threads}",
+                                     *JVM_ISA_ARGS, "-cp", JAR, "dev.panagrad.bench.MachineReport"],
+                                    capture_output=True, text=True).stdout)
     peer = key_values(subprocess.run([TORCH_PYTHON, os.path.join(PEER, "torch_isa.py")], env=PEER_ENV,
                                      capture_output=True, text=True).stdout)
     problems = []
@@ -469,7 +470,7 @@ def main():
     if not os.path.exists(JAR):
         sys.exit("bench/target/benchmarks.jar is missing: mvn -q package -pl bench -am -DskipTests")
     isa, JVM_ISA_ARGS, PEER_ENV = isa_setup(a.isa)
-    jvm, peer, problems = sides_report(isa)
+    jvm, peer, problems = sides_report(isa, a.threads)
     for p in problems:
         print("WARNING:", p, file=sys.stderr)
     sizes = [int(s) for s in a.sizes.split(",")]

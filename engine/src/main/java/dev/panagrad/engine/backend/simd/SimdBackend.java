@@ -31,7 +31,7 @@ public final class SimdBackend implements Backend {
                         + (ChannelConvolution.ROW_PAIRS ? "2 rows x 3 positions x 2 vectors" : ChannelConvolution.FORWARD_TILE)
                         + " and " + ChannelConvolution.WEIGHT_TILE + (ChannelConvolution.ROW3_PAIRS ? " x 2 input channels" : "")
                         : ", no channel-vector convolution")
-                + "; " + Parallel.threads() + " threads)";
+                + "; " + Parallel.threads() + (Parallel.threads() == 1 ? " thread)" : " threads)");
     }
 
     @Override
