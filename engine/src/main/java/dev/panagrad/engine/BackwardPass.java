@@ -71,6 +71,8 @@ final class BackwardPass {
                         if (buffers != null) {
                             buffers.hold(gi);
                         }
+                    } else if (buffers != null && buffers.addInto(before, gi)) {
+                        unused.add(gi);
                     } else {
                         Tensor sum = before.add(gi);
                         pending.put(next, sum);

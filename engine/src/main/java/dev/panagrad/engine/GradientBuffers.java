@@ -26,6 +26,7 @@ final class GradientBuffers {
     private static volatile boolean enabled = !"false".equals(System.getProperty("panagrad.reuseGradients"));
     private static final ThreadLocal<GradientBuffers> ACTIVE = new ThreadLocal<>();
     private static final java.util.concurrent.atomic.AtomicLong REUSED = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong ACCUMULATED = new java.util.concurrent.atomic.AtomicLong();
 
     private final Map<Integer, ArrayDeque<Storage>> free = new HashMap<>();
     /** Storages from {@link #take}, with the number of pending gradients that use each. */
@@ -72,6 +73,27 @@ final class GradientBuffers {
         Storage s = reused == null ? TensorScope.allocate(n, false) : reused;
         active.issued.put(s, 0);
         return s;
+    }
+
+    /**
+     * A second gradient for a node that already has {@code pending}: adds {@code more} into it and returns
+     * true where its storage came from {@link #take} and no other pending gradient uses it, so that
+     * nothing else can see the change (PyTorch's InputBuffer does the same). The sum has the bits of
+     * {@code pending.add(more)}, without a new buffer to fill; else returns false and changes nothing.
+     */
+    boolean addInto(Tensor pending, Tensor more) {
+        Integer n = issued.get(pending.storage());
+        if (n == null || n != 1) {
+            return false;
+        }
+        pending.addInPlace(more, 1f);
+        ACCUMULATED.incrementAndGet();
+        return true;
+    }
+
+    /** How many gradients have been added into a pending one in place so far, in this JVM. */
+    static long accumulatedCount() {
+        return ACCUMULATED.get();
     }
 
     /** A pending gradient now uses t's storage. */

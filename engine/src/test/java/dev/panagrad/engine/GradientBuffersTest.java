@@ -41,6 +41,22 @@ class GradientBuffersTest {
     }
 
     @Test
+    void aSecondGradientForANodeIsAddedIntoTheFirstWithTheSameBits() {
+        // Between the two blocks, the first block's output feeds the second block's conv and its shortcut:
+        // two gradients reach its node, and the pass alone holds the first one.
+        GradientBuffers.setEnabled(false);
+        long before = GradientBuffers.accumulatedCount();
+        float[][] summedApart = residualBlockGradients();
+        assertThat(GradientBuffers.accumulatedCount()).isEqualTo(before);
+        GradientBuffers.setEnabled(true);
+        float[][] summedInPlace = residualBlockGradients();
+        assertThat(GradientBuffers.accumulatedCount()).isGreaterThan(before);
+        for (int i = 0; i < summedApart.length; i++) {
+            assertThat(summedInPlace[i]).containsExactly(summedApart[i]);
+        }
+    }
+
+    @Test
     void aGradientThatIsStillPendingForAnotherInputIsNotReused() {
         // y = relu(h) used twice: its gradient reaches one node from two consumers, and one consumer
         // (add) hands the same tensor to both of its inputs.
