@@ -550,6 +550,14 @@ public final class KernelContract {
         // stride 2 on long rows, odd and even padding
         new ConvGeometry(2, 3, 5, 70, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1),
         new ConvGeometry(2, 3, 6, 67, 34, 3, 3, 2, 2, 2, 2, 1, 1, 1),
+        // strided input gradients split by phase: the ResNet shape, a second block of one channel and phases of
+        // unequal height, stride 3 x 2 with dilated rows, groups; and a kernel row whose odd rows no tap
+        // reaches, which stays with the GEMM
+        new ConvGeometry(2, 32, 16, 16, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+        new ConvGeometry(2, 33, 9, 8, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+        new ConvGeometry(2, 40, 11, 10, 24, 3, 3, 3, 2, 1, 2, 2, 1, 1),
+        new ConvGeometry(2, 64, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 2),
+        new ConvGeometry(2, 32, 9, 9, 8, 1, 3, 2, 1, 0, 1, 1, 1, 1),
     };
 
     /** The convolution geometries the contract checks, for tests of which algorithm each one takes. */

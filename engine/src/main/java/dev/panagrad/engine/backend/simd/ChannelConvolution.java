@@ -92,7 +92,7 @@ final class ChannelConvolution {
         int colStep = g.strideW() * cg;
         int rowStep = g.strideH() * wp * cg;
         // Tiles at the end of a row may read up to R (or 3) positions past it: slack after the image.
-        int bufferSize = (hp * wp + Math.max(R, 3) * g.strideW()) * cg;
+        int bufferSize = (hp * wp + TILE_SLACK * g.strideW()) * cg;
         int groupWeights = blocks * k * CO;
         // [group][block][tap][input channel][CO output channels]; channels past og in the last block stay zero.
         float[] packed = HostArrayPool.borrowZeroed(g.groups() * groupWeights);
@@ -133,35 +133,13 @@ final class ChannelConvolution {
             float[] xpad = buffer(buf, 0, bufferSize);
             // A block's outputs channels last, [position][CO]; tiles store whole, so a tile's positions past
             // a row's end land on the next row's first ones (later tiles overwrite them) or in the slack.
-            float[] sums = buffer(buf, 1, (outPlane + Math.max(R, 3)) * CO);
+            float[] sums = buffer(buf, 1, (outPlane + TILE_SLACK) * CO);
             int past = ZeroPadding.copyChannelsLast(x, (n * g.inChannels() + grp * cg) * inPlane, cg, g.inH(), g.inW(),
                     g.padH(), g.padW(), xpad, 0);
             java.util.Arrays.fill(xpad, past, bufferSize, 0f);
             for (int block = 0; block < blocks; block++) {
-                int wOff = grp * groupWeights + block * k * CO;
-                int oy = 0;
-                for (; ROW_PAIRS && oy + 1 < oh; oy += 2) {
-                    for (int ox0 = 0, columns; ox0 < ow; ox0 += columns) {
-                        columns = pairColumns(ow, ox0);
-                        int base = oy * rowStep + ox0 * colStep;
-                        int at = (oy * ow + ox0) * CO;
-                        if (columns == 3) {
-                            micro2x3(runs, run, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
-                        } else {
-                            micro2x2(runs, run, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
-                        }
-                    }
-                }
-                for (; oy < oh; oy++) {
-                    for (int ox0 = 0; ox0 < ow; ox0 += R) {
-                        int base = oy * rowStep + ox0 * colStep;
-                        if (R == 4) {
-                            micro4(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
-                        } else {
-                            micro8(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
-                        }
-                    }
-                }
+                tilePlane(oh, ow, runs, run, packed, grp * groupWeights + block * k * CO, xpad, tapOff, colStep, rowStep,
+                        sums);
                 int channel = grp * og + block * CO;
                 toPlanes(sums, outPlane, Math.min(CO, og - block * CO), biasLanes, bias, channel, out,
                         (n * g.outChannels() + channel) * outPlane);
@@ -171,11 +149,49 @@ final class ChannelConvolution {
     }
 
     /**
+     * One block of CO channels over an output plane of {@code oh x ow} positions, channels last:
+     * {@code sums[(oy ow + ox) CO + j]} is the dot product of the packed weights from {@code wOff} (runs of
+     * {@code run} floats, one after another) with the image floats from {@code oy rowStep + ox colStep +
+     * tapOff[t]}, run t after run t. Tiles store whole, so a tile's positions past a row's end land on the
+     * next row's first ones (later tiles overwrite them) or in the slack of R (or 3) positions after the
+     * plane; reads go as far past a row's last position.
+     */
+    static void tilePlane(int oh, int ow, int runs, int run, float[] packed, int wOff, float[] xpad, int[] tapOff,
+                          int colStep, int rowStep, float[] sums) {
+        int oy = 0;
+        for (; ROW_PAIRS && oy + 1 < oh; oy += 2) {
+            for (int ox0 = 0, columns; ox0 < ow; ox0 += columns) {
+                columns = pairColumns(ow, ox0);
+                int base = oy * rowStep + ox0 * colStep;
+                int at = (oy * ow + ox0) * CO;
+                if (columns == 3) {
+                    micro2x3(runs, run, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
+                } else {
+                    micro2x2(runs, run, packed, wOff, xpad, tapOff, base, colStep, rowStep, sums, at, at + ow * CO);
+                }
+            }
+        }
+        for (; oy < oh; oy++) {
+            for (int ox0 = 0; ox0 < ow; ox0 += R) {
+                int base = oy * rowStep + ox0 * colStep;
+                if (R == 4) {
+                    micro4(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
+                } else {
+                    micro8(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
+                }
+            }
+        }
+    }
+
+    /** Positions a tile may store or read past the end of a plane's last row: the slack after it. */
+    static final int TILE_SLACK = Math.max(R, 3);
+
+    /**
      * {@code out[first + j outPlane + q] = sums[q CO + j] (+ bias[channel + j])} for the block's first
      * {@code channels} channels: blocks of 8 positions by one vector of channels through
      * {@link Transposition}, the positions and channels left over one float at a time.
      */
-    private static void toPlanes(float[] sums, int outPlane, int channels, float[] biasLanes, float[] bias, int channel,
+    static void toPlanes(float[] sums, int outPlane, int channels, float[] biasLanes, float[] bias, int channel,
                                  float[] out, int first) {
         int blocked = Transposition.FITS ? outPlane - outPlane % 8 : 0;
         int[] targets = TARGETS.get();

@@ -32,6 +32,8 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
     enum Algorithm {
         /** {@link ChannelConvolution}: vectors across output channels (input channels for the input gradient). */
         CHANNEL_TILES,
+        /** {@link PhaseSplitInputGradient}: a strided convolution's input gradient as one stride-1 correlation per phase, on the channel tiles. */
+        PHASE_TILES,
         /** {@link GemmConvolution} without packing: a 1 x 1 convolution at stride 1 with no padding, whose image is already the matrix. */
         POINTWISE_GEMM,
         /** {@link GemmConvolution#backwardWeightBatched}: the weight gradient of the whole batch as one GEMM per group. */
@@ -71,6 +73,11 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
                             + "are two vectors of them and the input plane is small",
                     (p, g) -> p.channelTilesFit && !g.isPointwise() && transposesToStrideOne(g)
                             && g.groupInChannels() >= p.channelTile && g.inH() * g.inW() <= SMALL_PLANE),
+            new Rule(Pass.INPUT_GRADIENT, Algorithm.PHASE_TILES,
+                    "strided, with two vectors of input channels and a tap in every phase of the stride: each phase "
+                            + "is a stride-1 correlation of dY with its own taps, so no GEMM to columns and no col2im scatter",
+                    (p, g) -> p.channelTilesFit && strided(g) && g.groupInChannels() >= p.channelTile
+                            && PhaseSplitInputGradient.reachesEveryPhase(g)),
             new Rule(Pass.INPUT_GRADIENT, Algorithm.POINTWISE_GEMM,
                     "W^T dY lands on the input positions directly: no col2im",
                     (p, g) -> g.isPointwise()),

@@ -15,13 +15,14 @@ final class SimdConvolution {
         switch (ConvPlan.CURRENT.choose(ConvPlan.Pass.FORWARD, g)) {
             case CHANNEL_TILES -> ChannelConvolution.forward(g, x, w, bias, out);
             case DIRECT -> DirectConvolution.forward(g, x, w, bias, out);
-            case POINTWISE_GEMM, IM2COL_GEMM, BATCHED_GEMM -> GemmConvolution.forward(g, x, w, bias, out);
+            case POINTWISE_GEMM, IM2COL_GEMM, BATCHED_GEMM, PHASE_TILES -> GemmConvolution.forward(g, x, w, bias, out);
         }
     }
 
     static void backwardInput(ConvGeometry g, float[] gy, float[] w, float[] gx) {
         switch (ConvPlan.CURRENT.choose(ConvPlan.Pass.INPUT_GRADIENT, g)) {
             case CHANNEL_TILES -> ChannelConvolution.backwardInput(g, gy, w, gx);
+            case PHASE_TILES -> PhaseSplitInputGradient.backwardInput(g, gy, w, gx);
             case DIRECT -> DirectConvolution.backwardInput(g, gy, w, gx);
             case POINTWISE_GEMM, IM2COL_GEMM, BATCHED_GEMM -> GemmConvolution.backwardInput(g, gy, w, gx);
         }
@@ -32,7 +33,7 @@ final class SimdConvolution {
             case CHANNEL_TILES -> ChannelConvolution.backwardWeight(g, x, gy, gw, gb);
             case BATCHED_GEMM -> GemmConvolution.backwardWeightBatched(g, x, gy, gw, gb);
             case DIRECT -> DirectConvolution.backwardWeight(g, x, gy, gw, gb);
-            case POINTWISE_GEMM, IM2COL_GEMM -> GemmConvolution.backwardWeight(g, x, gy, gw, gb);
+            case POINTWISE_GEMM, IM2COL_GEMM, PHASE_TILES -> GemmConvolution.backwardWeight(g, x, gy, gw, gb);
         }
     }
 
