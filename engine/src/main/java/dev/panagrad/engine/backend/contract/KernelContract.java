@@ -558,6 +558,10 @@ public final class KernelContract {
         new ConvGeometry(2, 40, 11, 10, 24, 3, 3, 3, 2, 1, 2, 2, 1, 1),
         new ConvGeometry(2, 64, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 2),
         new ConvGeometry(2, 32, 9, 9, 8, 1, 3, 2, 1, 0, 1, 1, 1, 1),
+        // rows of at most 4 positions (a ResNet's last stage on 8 x 4): pairs of rows, an odd last row, rows of 2
+        new ConvGeometry(2, 40, 8, 4, 36, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        new ConvGeometry(2, 33, 7, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        new ConvGeometry(2, 33, 5, 2, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
     };
 
     /** The convolution geometries the contract checks, for tests of which algorithm each one takes. */

@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution with vectors across output channels: the register tile is 2 vectors of output channels
- * (2 x 16 with AVX-512) by R output positions of one row (8 with 32 vector registers; with 16, two rows
- * of 3). For every tap (ky, kx) and input channel c it loads the weights for those channels once and
+ * (2 x 16 with AVX-512) by R output positions of one row (8 with 32 vector registers; with 16, and on
+ * rows of at most 4 positions, two rows of 3 or 2). For every tap (ky, kx) and input channel c it loads the weights for those channels once and
  * broadcasts the R input values under the R positions from a zero-padded copy of the image, so there
  * is no im2col matrix and no packing of the input, at any stride. The copy is channels last
  * ({@link ZeroPadding#copyChannelsLast}): the innermost loop runs over c (over a kernel row's taps and
@@ -158,8 +158,11 @@ final class ChannelConvolution {
      */
     static void tilePlane(int oh, int ow, int runs, int run, float[] packed, int wOff, float[] xpad, int[] tapOff,
                           int colStep, int rowStep, float[] sums) {
+        // Rows of at most 4 positions (a ResNet's last stage on 8 x 4) would leave half of an 8-position tile
+        // or more idle: pairs of rows fill the two-row tiles exactly there too.
+        boolean pairs = ROW_PAIRS || ow <= 4;
         int oy = 0;
-        for (; ROW_PAIRS && oy + 1 < oh; oy += 2) {
+        for (; pairs && oy + 1 < oh; oy += 2) {
             for (int ox0 = 0, columns; ox0 < ow; ox0 += columns) {
                 columns = pairColumns(ow, ox0);
                 int base = oy * rowStep + ox0 * colStep;
@@ -172,12 +175,14 @@ final class ChannelConvolution {
             }
         }
         for (; oy < oh; oy++) {
-            for (int ox0 = 0; ox0 < ow; ox0 += R) {
+            for (int ox0 = 0, step; ox0 < ow; ox0 += step) {
                 int base = oy * rowStep + ox0 * colStep;
-                if (R == 4) {
+                if (R == 4 || ow - ox0 <= 4) { // a row's last 4 positions or fewer take the 4-position tile
                     micro4(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
+                    step = 4;
                 } else {
                     micro8(runs, run, packed, wOff, xpad, tapOff, base, colStep, sums, (oy * ow + ox0) * CO);
+                    step = 8;
                 }
             }
         }

@@ -28,7 +28,8 @@ public final class SimdBackend implements Backend {
         return "simd (Vector API, " + VectorMachine.CURRENT.describe() + "; " + GemmKernel.describe()
                 + "; direct convolution tile " + DirectConvolution.TILE + ", weight-gradient tile " + DirectConvolution.DOT_TILE
                 + (ChannelConvolution.TILES_FIT ? ", channel-vector tiles "
-                        + (ChannelConvolution.ROW_PAIRS ? "2 rows x 3 positions x 2 vectors" : ChannelConvolution.FORWARD_TILE)
+                        + (ChannelConvolution.ROW_PAIRS ? "2 rows x 3 positions x 2 vectors"
+                                : ChannelConvolution.FORWARD_TILE + " (2 rows x 3 positions on rows of up to 4)")
                         + " and " + ChannelConvolution.WEIGHT_TILE + (ChannelConvolution.ROW3_PAIRS ? " x 2 input channels" : "")
                         : ", no channel-vector convolution")
                 + "; " + Parallel.threads() + (Parallel.threads() == 1 ? " thread)" : " threads)");
