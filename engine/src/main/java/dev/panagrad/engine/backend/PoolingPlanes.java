@@ -1,9 +1,10 @@
 package dev.panagrad.engine.backend;
 
 /**
- * The pooling kernels' reference loops for one plane ({@code [H, W]} of one image and channel). The CPU
- * backends share them: pooling is a few comparisons or adds per value, memory-bound, and gains nothing
- * from vectors over these loops; the SIMD backend runs planes in parallel.
+ * The pooling kernels' reference loops for one plane ({@code [H, W]} of one image and channel). The scalar
+ * backend runs them; the SIMD backend runs planes in parallel, average pooling through these loops (a few
+ * adds per value, memory-bound) and max pooling through its own ({@code SimdPooling}), whose windows
+ * inside the plane take no branch on the data.
  */
 public final class PoolingPlanes {
     private PoolingPlanes() {
@@ -42,7 +43,7 @@ public final class PoolingPlanes {
      * The index in x of the maximum of output (oy, ox)'s window over the plane at {@code in}: the first
      * maximum, or the last NaN if any (as PyTorch); -1 for a window wholly in the padding.
      */
-    private static int windowMax(PoolGeometry g, float[] x, int in, int oy, int ox) {
+    public static int windowMax(PoolGeometry g, float[] x, int in, int oy, int ox) {
         float max = Float.NEGATIVE_INFINITY;
         int at = -1;
         for (int ky = 0; ky < g.kernelH(); ky++) {

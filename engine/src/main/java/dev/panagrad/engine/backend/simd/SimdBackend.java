@@ -202,16 +202,17 @@ public final class SimdBackend implements Backend {
                 gradBias == null ? null : gradBias.array());
     }
 
-    // Pooling: the reference loops of one plane, with planes in parallel.
+    // Pooling, one plane a task with planes in parallel: max pooling branch-free inside the plane
+    // (SimdPooling), average pooling through the reference loops.
 
     @Override
     public void maxPool2d(PoolGeometry g, Storage x, Storage out) {
-        forPlanes(g.planes(), g.inH() * g.inW(), p -> PoolingPlanes.maxPoolPlane(g, x.array(), out.array(), p));
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> SimdPooling.maxPoolPlane(g, x.array(), out.array(), p));
     }
 
     @Override
     public void maxPool2dBackward(PoolGeometry g, Storage x, Storage gradOut, Storage gradX) {
-        forPlanes(g.planes(), g.inH() * g.inW(), p -> PoolingPlanes.maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p));
+        forPlanes(g.planes(), g.inH() * g.inW(), p -> SimdPooling.maxPoolBackwardPlane(g, x.array(), gradOut.array(), gradX.array(), p));
     }
 
     @Override
