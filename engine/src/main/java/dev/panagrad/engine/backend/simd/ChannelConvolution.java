@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Convolution with vectors across output channels: the register tile is 2 vectors of output channels
  * (2 x 16 with AVX-512) by R output positions of one row (8 with 32 vector registers; with 16, and on
- * rows of at most 4 positions, two rows of 3 or 2). For every tap (ky, kx) and input channel c it loads the weights for those channels once and
- * broadcasts the R input values under the R positions from a zero-padded copy of the image, so there
- * is no im2col matrix and no packing of the input, at any stride. The copy is channels last
+ * rows of at most 4 positions, two rows of 3 or 2). For every tap (ky, kx) and input channel c it loads
+ * the weights for those channels once and broadcasts the R input values under the R positions from a
+ * zero-padded copy of the image, so there is no im2col matrix and no packing of the input, at any stride. The copy is channels last
  * ({@link ZeroPadding#copyChannelsLast}): the innermost loop runs over c (over a kernel row's taps and
  * channels together where they are neighbours), reading neighbouring floats.
  * The tiles' sums go to a channels-last buffer, which {@link Transposition} turns into output planes.
