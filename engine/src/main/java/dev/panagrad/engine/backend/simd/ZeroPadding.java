@@ -53,6 +53,9 @@ final class ZeroPadding {
         }
     }
 
+    /** Per thread, not per call: where each position of a transposed block goes. */
+    private static final ThreadLocal<int[]> TARGETS = ThreadLocal.withInitial(() -> new int[L]);
+
     /**
      * Writes {@code channels} planes of {@code h x w} values from {@code x[xOff..]} into {@code xpad[at..]}
      * channels last, with a zero border: value (c, y, j) goes to {@code at + ((y + ph) wp + pw + j)
@@ -69,7 +72,7 @@ final class ZeroPadding {
         java.util.Arrays.fill(xpad, at, end, 0f);
         int planeSize = h * w;
         int blocked = Transposition.FITS && channels >= 8 ? planeSize - planeSize % L : 0;
-        int[] targets = new int[L];
+        int[] targets = TARGETS.get();
         // Blocks of one vector of positions, which may run over the end of a row: the target of each
         // position's channel 0 is counted along, row by row, rather than divided out.
         for (int q0 = 0, y = 0, j = 0; q0 < blocked; q0 += L) {
