@@ -130,10 +130,10 @@ final class ChannelConvolution {
         }
         SimdConvolution.forEachImageAndGroup(g, (n, grp) -> {
             float[][] buf = BUFFERS.get();
-            float[] xpad = buffer(buf, 0, bufferSize);
+            float[] xpad = Scratch.atLeast(buf, 0, bufferSize);
             // A block's outputs channels last, [position][CO]; tiles store whole, so a tile's positions past
             // a row's end land on the next row's first ones (later tiles overwrite them) or in the slack.
-            float[] sums = buffer(buf, 1, (outPlane + TILE_SLACK) * CO);
+            float[] sums = Scratch.atLeast(buf, 1, (outPlane + TILE_SLACK) * CO);
             int past = ZeroPadding.copyChannelsLast(x, (n * g.inChannels() + grp * cg) * inPlane, cg, g.inH(), g.inW(),
                     g.padH(), g.padW(), xpad, 0);
             java.util.Arrays.fill(xpad, past, bufferSize, 0f);
@@ -313,7 +313,7 @@ final class ChannelConvolution {
         // tile's rows go out as vectors: in dW's own layout each tile wrote 16 or 32 rows of dW one float at
         // a time. Every entry is written by exactly one tile, so the buffer is reused without clearing.
         int columns = g.groups() * k * ogPad;
-        float[] partial = buffer(PARTIALS.get(), 0, chunks * columns);
+        float[] partial = Scratch.atLeast(PARTIALS.get(), 0, chunks * columns);
         // One flat loop over a chunk's positions (rows of a small plane are too short to be loops): the
         // offset of each position's first tap in the chunk's padded images, the same for every chunk (the
         // shifted copies need none).
@@ -326,14 +326,14 @@ final class ChannelConvolution {
         }
         dev.panagrad.engine.backend.Parallel.Range body = (c0, c1) -> {
             float[][] buf = WEIGHT_BUFFERS.get();
-            float[] tile = buffer(buf, 2, 2 * T * CO); // room for a pair of channels' tiles
+            float[] tile = Scratch.atLeast(buf, 2, 2 * T * CO); // room for a pair of channels' tiles
             for (int chunk = c0; chunk < c1; chunk++) {
                 int from = (int) ((long) g.batch() * chunk / chunks);
                 int to = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 int images = to - from;
                 int padded = shifted ? images * shiftImage + L // room for copyShifted's last vector
                         : images * imageStride + R * g.strideW() + g.kernelW() * g.dilationW() + wp;
-                float[] xpad = buffer(buf, 0, padded);
+                float[] xpad = Scratch.atLeast(buf, 0, padded);
                 // zeros past the last image: reads of the last positions' taps may reach there
                 java.util.Arrays.fill(xpad, shifted ? images * shiftImage : images * imageStride, padded, 0f);
                 // dY transposed, block by block: [block][image, position][CO channels], so that a tile streams
@@ -341,7 +341,7 @@ final class ChannelConvolution {
                 // Lanes of channels past og hold stale values; they only reach tile lanes that are not stored.
                 int count = images * positions;
                 int blockStride = count * CO;
-                float[] gyt = buffer(buf, 1, blocks * blockStride);
+                float[] gyt = Scratch.atLeast(buf, 1, blocks * blockStride);
                 for (int grp = 0; grp < g.groups(); grp++) {
                     for (int i = 0; i < images; i++) {
                         int n = from + i;
@@ -415,7 +415,7 @@ final class ChannelConvolution {
         } else {
             body.run(0, 1);
         }
-        float[] sums = buffer(PARTIALS.get(), 1, columns);
+        float[] sums = Scratch.atLeast(PARTIALS.get(), 1, columns);
         SimdConvolution.sumChunks(partial, chunks, columns, sums);
         for (int grp = 0; grp < g.groups(); grp++) {
             for (int o = 0; o < og; o++) {
@@ -1056,14 +1056,5 @@ final class ChannelConvolution {
         a21.intoArray(sums, at + 2 * CO + L);
         a30.intoArray(sums, at + 3 * CO);
         a31.intoArray(sums, at + 3 * CO + L);
-    }
-
-
-
-    private static float[] buffer(float[][] holder, int slot, int size) {
-        if (holder[slot].length < size) {
-            holder[slot] = new float[size];
-        }
-        return holder[slot];
     }
 }

@@ -113,8 +113,8 @@ final class DirectConvolution {
         int outPlane = plan.oh * plan.ow;
         SimdConvolution.forEachImageAndGroup(g, (n, grp) -> {
             float[][] buf = BUFFERS.get();
-            float[] xpad = buffer(buf, 0, plan.bufferSize());
-            float[] tmp = buffer(buf, 1, slivers * MR * plan.qt);
+            float[] xpad = Scratch.atLeast(buf, 0, plan.bufferSize());
+            float[] tmp = Scratch.atLeast(buf, 1, slivers * MR * plan.qt);
             pad(g, x, (n * g.inChannels() + grp * plan.cg) * inPlane, plan, xpad);
             product(plan, packed[grp], slivers, xpad, tmp);
             int outBase = (n * g.outChannels() + grp * og) * outPlane;
@@ -539,8 +539,8 @@ final class DirectConvolution {
         int span = images * plan.plane;                       // positions of one channel across the block
         int length = (span + L - 1) / L * L;
         float[][] buf = BUFFERS.get();
-        float[] xpad = buffer(buf, 0, cg * span + length + NR);
-        float[] dy = buffer(buf, 2, og * length);
+        float[] xpad = Scratch.atLeast(buf, 0, cg * span + length + NR);
+        float[] dy = Scratch.atLeast(buf, 2, og * length);
         // xpad[c][i][plane], zero-padded; dy[o][i][plane] with zeros wherever no output position lies.
         java.util.Arrays.fill(xpad, 0, cg * span + length + NR, 0f);
         java.util.Arrays.fill(dy, 0, og * length, 0f);
@@ -717,12 +717,5 @@ final class DirectConvolution {
             acc = FloatVector.fromArray(S, a, ai + q).fma(FloatVector.fromArray(S, b, bi + q), acc);
         }
         return Lanes.sum(acc);
-    }
-
-    private static float[] buffer(float[][] holder, int slot, int size) {
-        if (holder[slot].length < size) {
-            holder[slot] = new float[size];
-        }
-        return holder[slot];
     }
 }

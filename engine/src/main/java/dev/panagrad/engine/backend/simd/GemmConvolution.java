@@ -160,11 +160,7 @@ final class GemmConvolution {
 
     /** This thread's im2col buffer, at least {@code size} floats. */
     private static float[] columns(int size) {
-        float[][] holder = COLUMNS.get();
-        if (holder[0].length < size) {
-            holder[0] = new float[size];
-        }
-        return holder[0];
+        return Scratch.atLeast(COLUMNS.get(), 0, size);
     }
 
 }

@@ -90,9 +90,9 @@ final class PhaseSplitInputGradient {
         int phaseSize = (largest + ChannelConvolution.TILE_SLACK) * CO;
         SimdConvolution.forEachImageAndGroup(g, (n, grp) -> {
             float[][] buf = BUFFERS.get();
-            float[] ypad = buffer(buf, 0, bufferSize);
-            float[] sums = buffer(buf, 1, phaseSize);
-            float[] plane = buffer(buf, 2, inPlane * CO);
+            float[] ypad = Scratch.atLeast(buf, 0, bufferSize);
+            float[] sums = Scratch.atLeast(buf, 1, phaseSize);
+            float[] plane = Scratch.atLeast(buf, 2, inPlane * CO);
             int past = ZeroPadding.copyChannelsLast(gy, (n * g.outChannels() + grp * og) * outPlane, og, g.outH(),
                     g.outW(), padH, padW, ypad, 0);
             java.util.Arrays.fill(ypad, past, bufferSize, 0f);
@@ -197,12 +197,5 @@ final class PhaseSplitInputGradient {
     private static int[] taps(int r, int pad, int dilation, int stride, int kernel) {
         return java.util.stream.IntStream.range(0, kernel)
                 .filter(k -> Math.floorMod(r + pad - dilation * k, stride) == 0).toArray();
-    }
-
-    private static float[] buffer(float[][] holder, int slot, int size) {
-        if (holder[slot].length < size) {
-            holder[slot] = new float[size];
-        }
-        return holder[slot];
     }
 }

@@ -32,8 +32,8 @@ final class SimdPooling {
         int oh = g.outH();
         int ow = g.outW();
         int in = p * g.inH() * g.inW();
-        float[] down = buffer(0, g.inW());
-        float[] across = buffer(1, g.inW());
+        float[] down = Scratch.atLeast(BUFFERS.get(), 0, g.inW());
+        float[] across = Scratch.atLeast(BUFFERS.get(), 1, g.inW());
         for (int oy = 0; oy < oh; oy++) {
             boolean rows = maxDownRows(g, x, in, oy, down);
             if (rows) {
@@ -58,8 +58,8 @@ final class SimdPooling {
         int w = g.inW();
         int in = p * g.inH() * w;
         java.util.Arrays.fill(gx, in, in + g.inH() * w, 0f);
-        float[] down = buffer(0, w);
-        float[] across = buffer(1, w);
+        float[] down = Scratch.atLeast(BUFFERS.get(), 0, w);
+        float[] across = Scratch.atLeast(BUFFERS.get(), 1, w);
         for (int oy = 0; oy < oh; oy++) {
             if (!maxDownRows(g, x, in, oy, down)) {
                 continue; // every window of this row lies in the padding: no maximum to route to
@@ -157,13 +157,5 @@ final class SimdPooling {
             m = Math.max(m, down[ix]);
         }
         return m;
-    }
-
-    private static float[] buffer(int slot, int w) {
-        float[][] holder = BUFFERS.get();
-        if (holder[slot].length < w) {
-            holder[slot] = new float[w];
-        }
-        return holder[slot];
     }
 }
