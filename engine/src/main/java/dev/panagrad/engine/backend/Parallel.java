@@ -2,6 +2,7 @@ package dev.panagrad.engine.backend;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -12,8 +13,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Kernels split work into tasks whose boundaries depend only on the problem size (never on timing),
  * and each task writes its own part of the output, so a run is bitwise reproducible.
  *
- * <p>The calling thread works too: a pool of n threads is the caller plus n - 1 helpers, which claim
- * tasks from a shared counter. Helpers spin for a short while after a loop before they park, because a
+ * <p>The calling thread works too: a pool of n threads is the caller plus n - 1 helpers. Each thread
+ * starts on its own contiguous share of a loop's tasks, the same share in every loop of the same size,
+ * and helps with the others' when its own is done. Helpers spin for a short while after a loop before they park, because a
  * training step runs hundreds of parallel loops separated by short serial stretches; waking a parked
  * thread for each, while the caller waited idle, cost a ResNet-20 step about a fifth of its time on
  * two cores (bench/RESULTS.md has the measurement).
@@ -73,7 +75,7 @@ public final class Parallel {
         }
         IN_LOOP.set(true);
         try {
-            p.run(new Loop(body, tasks));
+            p.run(new Loop(body, tasks, p.helpers.length + 1));
         } finally {
             IN_LOOP.set(false);
             p.busy.set(false);
@@ -108,37 +110,58 @@ public final class Parallel {
         return IN_LOOP.get();
     }
 
-    /** One parallel loop: tasks are claimed one at a time from {@code next}. */
+    /**
+     * One parallel loop. The tasks are cut into one contiguous share per thread, the caller's first; a
+     * thread claims the tasks of its own share from the front, then those left in the others' shares.
+     * So a thread gets the same tasks from one loop to the next wherever the work is even, and the data
+     * one op wrote for, say, images 0 to 31 is read by the next op on the core that holds it in cache.
+     * Claiming from one shared counter handed images to whichever thread came first, which moved most of
+     * a step's activations from core to core: on two cores that do not share a last-level cache, a ResNet
+     * training step lost a fifth of its speed to that (bench/RESULTS.md).
+     */
     private static final class Loop {
+        /** Ints per 64-byte cache line: each share's counter has a line of its own. */
+        private static final int LINE = 16;
+
         final Range body;
         final int tasks;
-        final AtomicInteger next = new AtomicInteger();
+        final int shares;
+        /** Tasks claimed so far from share s, at index s * LINE. */
+        final AtomicIntegerArray claimed;
         final AtomicInteger finished = new AtomicInteger();
         volatile Throwable error;
 
-        Loop(Range body, int tasks) {
+        Loop(Range body, int tasks, int threads) {
             this.body = body;
             this.tasks = tasks;
+            this.shares = Math.min(tasks, threads);
+            this.claimed = new AtomicIntegerArray(shares * LINE);
         }
 
-        /** Claims and runs tasks until none is left. */
-        void work() {
-            int t;
-            while ((t = next.getAndIncrement()) < tasks) {
-                try {
-                    if (error == null) {
-                        body.run(t, t + 1);
-                    }
-                } catch (Throwable e) {
-                    synchronized (this) {
+        /** Runs tasks of thread {@code self}'s share, then of the others', until none is left. */
+        void work(int self) {
+            int done = 0;
+            for (int k = 0; k < shares; k++) {
+                int share = (self + k) % shares;
+                int from = (int) ((long) tasks * share / shares);
+                int to = (int) ((long) tasks * (share + 1) / shares);
+                int t;
+                while ((t = from + claimed.getAndIncrement(share * LINE)) < to) {
+                    try {
                         if (error == null) {
-                            error = e;
+                            body.run(t, t + 1);
+                        }
+                    } catch (Throwable e) {
+                        synchronized (this) {
+                            if (error == null) {
+                                error = e;
+                            }
                         }
                     }
-                } finally {
-                    finished.incrementAndGet();
+                    done++;
                 }
             }
+            finished.addAndGet(done); // once per thread: a count per task would cross between cores each time
         }
     }
 
@@ -153,7 +176,8 @@ public final class Parallel {
         Pool(int count) {
             helpers = new Thread[count];
             for (int i = 0; i < count; i++) {
-                Thread t = new Thread(this::helperLoop, "panagrad-" + (i + 1));
+                int self = i + 1; // the caller is thread 0
+                Thread t = new Thread(() -> helperLoop(self), "panagrad-" + self);
                 t.setDaemon(true);
                 helpers[i] = t;
                 t.start();
@@ -166,7 +190,7 @@ public final class Parallel {
             for (Thread h : helpers) {
                 LockSupport.unpark(h);
             }
-            loop.work();
+            loop.work(0);
             // The last tasks may still be running on helpers: they are short, so wait actively.
             while (loop.finished.get() < loop.tasks) {
                 Thread.onSpinWait();
@@ -184,7 +208,7 @@ public final class Parallel {
             }
         }
 
-        private void helperLoop() {
+        private void helperLoop(int self) {
             IN_LOOP.set(true);
             long seen = 0;
             while (!stopped) {
@@ -199,7 +223,7 @@ public final class Parallel {
                 seen = generation;
                 Loop loop = current;
                 if (loop != null) {
-                    loop.work();
+                    loop.work(self);
                 }
             }
         }

@@ -72,6 +72,55 @@ class ParallelTest {
     }
 
     @Test
+    void eachThreadStartsAtTheFrontOfItsOwnShare() throws Exception {
+        Parallel.setThreads(2); // shares: the caller's tasks 0-9, the helper's 10-19
+        java.util.concurrent.CountDownLatch callerStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch helperStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.Map<Thread, Integer> firstTask = new java.util.concurrent.ConcurrentHashMap<>();
+        Thread caller = Thread.currentThread();
+        Parallel.forEach(20, (from, to) -> {
+            firstTask.putIfAbsent(Thread.currentThread(), from);
+            boolean isCaller = Thread.currentThread() == caller;
+            (isCaller ? callerStarted : helperStarted).countDown();
+            try {
+                // each thread waits until the other has begun, so neither can finish its share and take the
+                // other's first task before that thread gets to it
+                assertThat((isCaller ? helperStarted : callerStarted).await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(firstTask).hasSize(2).containsEntry(caller, 0);
+        assertThat(firstTask.entrySet()).anySatisfy(e -> {
+            assertThat(e.getKey()).isNotSameAs(caller);
+            assertThat(e.getValue()).isEqualTo(10);
+        });
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aThreadDoneWithItsShareTakesTheTasksLeftInAnother() throws Exception {
+        Parallel.setThreads(2); // shares: the caller's tasks 0 and 1, the helper's 2 and 3
+        java.util.concurrent.CountDownLatch taskOneRan = new java.util.concurrent.CountDownLatch(1);
+        java.util.Map<Integer, Thread> ranOn = new java.util.concurrent.ConcurrentHashMap<>();
+        Parallel.forEach(4, (from, to) -> {
+            ranOn.put(from, Thread.currentThread());
+            try {
+                if (from == 0) {
+                    // the thread in task 0 waits for task 1, of the same share: only another thread can run it
+                    assertThat(taskOneRan.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                } else if (from == 1) {
+                    taskOneRan.countDown();
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(ranOn).containsOnlyKeys(0, 1, 2, 3);
+        assertThat(ranOn.get(1)).isNotSameAs(ranOn.get(0));
+    }
+
+    @Test
     void aLoopInsideATaskRunsOnThatTasksThread() {
         Parallel.setThreads(3);
         AtomicIntegerArray runs = new AtomicIntegerArray(40 * 30);
