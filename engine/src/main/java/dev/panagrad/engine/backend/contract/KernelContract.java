@@ -635,7 +635,7 @@ public final class KernelContract {
     }
 
     private static final int[][] BATCH_NORM_SHAPES = {
-        {4, 3, 1}, {2, 5, 7}, {3, 4, 33}, {64, 16, 1024}, {64, 100, 1},
+        {4, 3, 1}, {2, 5, 7}, {3, 4, 33}, {64, 16, 1024}, {64, 100, 1}, {37, 3, 40},
         // 83 = 4 vectors, 1 vector and 3 scalars: every loop of the unrolled channel sums
         {3, 2, 83},
     };

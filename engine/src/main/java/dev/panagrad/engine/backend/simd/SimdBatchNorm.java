@@ -6,25 +6,45 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Batch-normalisation kernels over [batch, channels, spatial]: per-channel statistics and gradient sums
- * run one channel per task (each channel's sums in a fixed order), and the element-wise passes run
- * over (image, channel) rows of {@code spatial} contiguous values. The math they implement is written
- * out in {@code engine.ops.BatchNormalization}.
+ * Batch-normalisation kernels over [batch, channels, spatial]. The per-channel statistics and gradient
+ * sums are taken by blocks of images, one block per task: each block's sum for every channel, then the
+ * blocks' sums added in block order. The blocks depend on the batch alone, so the bits never depend on
+ * the thread count; and a thread reads the images it wrote in the op before, as every per-image kernel
+ * here divides the batch the same way ({@code Parallel}), where one channel per task would read every
+ * image from both cores. The element-wise passes run over (image, channel) rows of {@code spatial}
+ * contiguous values. The math they implement is written out in {@code engine.ops.BatchNormalization}.
  */
 final class SimdBatchNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Image blocks for the channel sums: enough for 16 threads, few enough that adding them costs nothing. */
+    static final int MAX_IMAGE_BLOCKS = 16;
 
     private SimdBatchNorm() {
     }
 
     static void statistics(float[] x, int batch, int channels, int spatial, float[] mean, float[] var) {
         int count = batch * spatial;
-        forChannels(channels, batch * spatial, c -> {
-            float m = sum(x, batch, channels, spatial, c) / count;
-            mean[c] = m;
-            var[c] = squaredDeviations(x, batch, channels, spatial, c, m) / count;
+        int blocks = imageBlocks(batch);
+        float[] partial = new float[blocks * channels];
+        forImageBlocks(batch, channels, spatial, (b, n0, n1) -> {
+            for (int c = 0; c < channels; c++) {
+                partial[b * channels + c] = sum(x, n0, n1, channels, spatial, c);
+            }
         });
+        addBlocks(partial, blocks, channels, mean);
+        for (int c = 0; c < channels; c++) {
+            mean[c] /= count;
+        }
+        forImageBlocks(batch, channels, spatial, (b, n0, n1) -> {
+            for (int c = 0; c < channels; c++) {
+                partial[b * channels + c] = squaredDeviations(x, n0, n1, channels, spatial, c, mean[c]);
+            }
+        });
+        addBlocks(partial, blocks, channels, var);
+        for (int c = 0; c < channels; c++) {
+            var[c] /= count;
+        }
     }
 
     static void affine(float[] x, int batch, int channels, int spatial, float[] scale, float[] shift, float[] y) {
@@ -72,12 +92,21 @@ final class SimdBatchNorm {
     static void backward(float[] x, float[] relu, float[] gy, int batch, int channels, int spatial, float[] mean,
                          float[] invStd, float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta) {
         int count = batch * spatial;
+        int blocks = imageBlocks(batch);
+        float[] partialDy = new float[blocks * channels];
+        float[] partialDyXhat = new float[blocks * channels];
+        forImageBlocks(batch, channels, spatial, (b, n0, n1) -> {
+            for (int c = 0; c < channels; c++) {
+                gradientSums(gy, relu, x, n0, n1, channels, spatial, c, mean[c], partialDy, partialDyXhat, b * channels + c);
+            }
+        });
         float[] sumDy = new float[channels];
         float[] sumDyXhat = new float[channels];
-        forChannels(channels, count, c -> {
-            gradientSums(gy, relu, x, batch, channels, spatial, c, mean[c], sumDy, sumDyXhat);
+        addBlocks(partialDy, blocks, channels, sumDy);
+        addBlocks(partialDyXhat, blocks, channels, sumDyXhat);
+        for (int c = 0; c < channels; c++) {
             sumDyXhat[c] *= invStd[c];
-        });
+        }
         if (gGamma != null) {
             System.arraycopy(sumDyXhat, 0, gGamma, 0, channels);
         }
@@ -127,8 +156,8 @@ final class SimdBatchNorm {
     // their lanes, once at the end: on small planes (8 x 8 is 4 vectors a row) adding lanes per row cost
     // more than the row, and with a single vector each add waits for the one before it (3-4 cycles).
 
-    /** Sum of channel c's values over all images, in a fixed order. */
-    private static float sum(float[] x, int batch, int channels, int spatial, int c) {
+    /** Sum of channel c's values over images [n0, n1), in a fixed order. */
+    private static float sum(float[] x, int n0, int n1, int channels, int spatial, int c) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
         FloatVector a2 = FloatVector.zero(S);
@@ -136,7 +165,7 @@ final class SimdBatchNorm {
         float tail = 0f;
         int end = S.loopBound(spatial);
         int end4 = spatial - spatial % (4 * L);
-        for (int n = 0; n < batch; n++) {
+        for (int n = n0; n < n1; n++) {
             int base = (n * channels + c) * spatial;
             int i = 0;
             for (; i < end4; i += 4 * L) {
@@ -155,8 +184,8 @@ final class SimdBatchNorm {
         return Lanes.sum(a0.add(a1).add(a2.add(a3))) + tail;
     }
 
-    /** Sum of (x - m)^2 over channel c. */
-    private static float squaredDeviations(float[] x, int batch, int channels, int spatial, int c, float m) {
+    /** Sum of (x - m)^2 over channel c of images [n0, n1). */
+    private static float squaredDeviations(float[] x, int n0, int n1, int channels, int spatial, int c, float m) {
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
@@ -165,7 +194,7 @@ final class SimdBatchNorm {
         float tail = 0f;
         int end = S.loopBound(spatial);
         int end4 = spatial - spatial % (4 * L);
-        for (int n = 0; n < batch; n++) {
+        for (int n = n0; n < n1; n++) {
             int base = (n * channels + c) * spatial;
             int i = 0;
             for (; i < end4; i += 4 * L) {
@@ -191,11 +220,11 @@ final class SimdBatchNorm {
     }
 
     /**
-     * Channel c's two gradient sums in one pass over gy and x: {@code sums[c] = sum of gy} and
-     * {@code centred[c] = sum of gy (x - m)}.
+     * Channel c's two gradient sums over images [n0, n1) in one pass over gy and x: {@code sums[at] = sum
+     * of gy} and {@code centred[at] = sum of gy (x - m)}.
      */
-    private static void gradientSums(float[] gy, float[] relu, float[] x, int batch, int channels, int spatial, int c,
-                                     float m, float[] sums, float[] centred) {
+    private static void gradientSums(float[] gy, float[] relu, float[] x, int n0, int n1, int channels, int spatial,
+                                     int c, float m, float[] sums, float[] centred, int at) {
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
@@ -205,7 +234,7 @@ final class SimdBatchNorm {
         float dTail = 0f;
         int end = S.loopBound(spatial);
         int end2 = spatial - spatial % (2 * L);
-        for (int n = 0; n < batch; n++) {
+        for (int n = n0; n < n1; n++) {
             int base = (n * channels + c) * spatial;
             int i = 0;
             for (; i < end2; i += 2 * L) {
@@ -227,8 +256,8 @@ final class SimdBatchNorm {
                 dTail += g * (x[base + i] - m);
             }
         }
-        sums[c] = Lanes.sum(s0.add(s1)) + sTail;
-        centred[c] = Lanes.sum(d0.add(d1)) + dTail;
+        sums[at] = Lanes.sum(s0.add(s1)) + sTail;
+        centred[at] = Lanes.sum(d0.add(d1)) + dTail;
     }
 
     /** L values of dy from i, through the ReLU with output relu when there is one (as UnaryOp.RELU's grad). */
@@ -242,16 +271,37 @@ final class SimdBatchNorm {
         return relu == null || relu[i] > 0f ? gy[i] : 0f;
     }
 
-    private static void forChannels(int channels, int perChannel, java.util.function.IntConsumer body) {
-        Parallel.Range r = (c0, c1) -> {
-            for (int c = c0; c < c1; c++) {
-                body.accept(c);
+    private static int imageBlocks(int batch) {
+        return Math.min(batch, MAX_IMAGE_BLOCKS);
+    }
+
+    /** A task over the images [n0, n1) of block b. */
+    private interface ImageBlock {
+        void run(int b, int n0, int n1);
+    }
+
+    /** Runs {@code body} for every image block, in parallel when the tensor is large enough. */
+    private static void forImageBlocks(int batch, int channels, int spatial, ImageBlock body) {
+        int blocks = imageBlocks(batch);
+        Parallel.Range r = (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                body.run(b, (int) ((long) batch * b / blocks), (int) ((long) batch * (b + 1) / blocks));
             }
         };
-        if ((long) channels * perChannel >= SimdMaps.GRAIN && channels > 1) {
-            Parallel.forEach(channels, r);
+        if ((long) batch * channels * spatial >= SimdMaps.GRAIN && blocks > 1) {
+            Parallel.forEach(blocks, r);
         } else {
-            r.run(0, channels);
+            r.run(0, blocks);
+        }
+    }
+
+    /** {@code out[c]} = the blocks' partial sums for channel c, added in block order. */
+    private static void addBlocks(float[] partial, int blocks, int channels, float[] out) {
+        System.arraycopy(partial, 0, out, 0, channels);
+        for (int b = 1; b < blocks; b++) {
+            for (int c = 0; c < channels; c++) {
+                out[c] += partial[b * channels + c];
+            }
         }
     }
 }
