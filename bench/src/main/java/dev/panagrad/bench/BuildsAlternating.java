@@ -26,11 +26,15 @@ import java.util.Locale;
  * {@link TrainingStep}, batch 64 unless given); the seconds of a window; the rounds; then
  * {@code label=classpath} per build (the first is the baseline). {@value #WARM_UP_ROUNDS} rounds run
  * first, unmeasured, while the JIT compiles. Prints per build its mean rate, and against the baseline
- * the median and quartiles of the per-round speed ratios (above 1: faster than the baseline).
+ * the median and quartiles of the per-round speed ratios (above 1: faster than the baseline), and the
+ * cores' round trip before and after each round ({@link CoreToCoreLatency}), round by round where it
+ * changed.
  */
 public final class BuildsAlternating {
     /** Rounds run before the measured ones. */
     static final int WARM_UP_ROUNDS = 3;
+    /** How long the cores' round trip is measured after each round ({@link CoreToCoreLatency}). */
+    static final long ROUND_TRIP_MILLIS = 100;
     private static final List<String> PASSES = List.of("forward", "backwardInput", "backwardWeight");
 
     private BuildsAlternating() {
@@ -120,8 +124,10 @@ public final class BuildsAlternating {
             }
         }
         List<double[]> measured = new ArrayList<>();
+        List<double[]> roundTrips = new ArrayList<>();
         for (int round = 0; round < WARM_UP_ROUNDS + rounds; round++) {
             double[] rates = new double[builds];
+            double tripBefore = round >= WARM_UP_ROUNDS ? CoreToCoreLatency.roundTripNanos(ROUND_TRIP_MILLIS) : Double.NaN;
             for (int j = 0; j < builds; j++) {
                 int i = round % 2 == 0 ? j : builds - 1 - j; // each build goes first as often as last
                 long[] run = StepServer.window(calls[i], window); // whole calls, at least one: {calls, nanos}
@@ -129,6 +135,7 @@ public final class BuildsAlternating {
             }
             if (round >= WARM_UP_ROUNDS) {
                 measured.add(rates);
+                roundTrips.add(new double[] {tripBefore, CoreToCoreLatency.roundTripNanos(ROUND_TRIP_MILLIS)});
             }
         }
         for (int i = 0; i < builds; i++) {
@@ -143,6 +150,29 @@ public final class BuildsAlternating {
             System.out.printf(Locale.ROOT, "%s against %s, per round: median %.3f, quartiles %.3f-%.3f%n", parsed[i].label(),
                     parsed[0].label(), GemmAlternating.quantile(ratios, 0.5), GemmAlternating.quantile(ratios, 0.25),
                     GemmAlternating.quantile(ratios, 0.75));
+        }
+        printRoundTrips(roundTrips, measured, parsed);
+    }
+
+    /**
+     * The cores' round trip before and after each round; where it moved by more than half, the machine
+     * changed under the run (a host moving its cores), and each round is listed with it.
+     */
+    static void printRoundTrips(List<double[]> roundTrips, List<double[]> measured, GemmAlternating.Build[] parsed) {
+        double[] trips = roundTrips.stream().flatMapToDouble(Arrays::stream).toArray();
+        double low = Arrays.stream(trips).min().orElse(Double.NaN);
+        double high = Arrays.stream(trips).max().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "core-to-core round trip before and after each round: median %.0f ns, %.0f-%.0f ns%n",
+                GemmAlternating.quantile(trips, 0.5), low, high);
+        if (high > 1.5 * low) {
+            for (int r = 0; r < roundTrips.size(); r++) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  round %2d: %4.0f -> %4.0f ns", r + 1,
+                        roundTrips.get(r)[0], roundTrips.get(r)[1]));
+                for (int i = 0; i < parsed.length; i++) {
+                    line.append(String.format(Locale.ROOT, "  %s %.2f calls/s", parsed[i].label(), measured.get(r)[i]));
+                }
+                System.out.println(line);
+            }
         }
     }
 }

@@ -52,12 +52,17 @@ class BuildsAlternatingTest {
     @Test
     void reportsEveryBuildAndTheRatioOfRatesAgainstTheBaseline() throws Throwable {
         String[] lines = linesPrintedFor("step:20:2");
-        assertThat(lines).hasSize(3);
+        // then the cores' round trip, and its two rounds one by one if it moved by more than half
+        assertThat(lines.length).isIn(4, 6);
         assertThat(lines[0]).startsWith("before").contains("resnet20 training step, batch 2").contains("(mean of 2 windows)");
         assertThat(lines[1]).startsWith("after").contains("resnet20 training step, batch 2");
         assertThat(lines[2]).startsWith("after against before, per round: median ");
         double median = Double.parseDouble(lines[2].replaceAll(".*median ([0-9.]+),.*", "$1"));
         assertThat(median).isPositive();
+        assertThat(lines[3]).matches("core-to-core round trip before and after each round: median \\d+ ns, \\d+-\\d+ ns");
+        for (int i = 4; i < lines.length; i++) {
+            assertThat(lines[i]).matches("  round  " + (i - 3) + ": +\\d+ -> +\\d+ ns  before [0-9.]+ calls/s  after [0-9.]+ calls/s");
+        }
     }
 
     @Test
