@@ -227,6 +227,17 @@ def paired_rows(sizes, threads, quick):
     return rows
 
 
+def round_trips(out):
+    """What torch_paired_steps.py saw of the cores' round trip, and the ratios split by it where it moved."""
+    text = f"cores' round trip {out['roundtrip_ns_min']}-{out['roundtrip_ns_max']} ns"
+    def group(key):
+        n = int(out[f"{key}_pairs"])
+        return f"{n} at {float(out[f'{key}_ratio_median']):.2f}x" if n else "none"
+    if int(out["near_pairs"]) + int(out["far_pairs"]) > 0:
+        text += f"; pairs near the lowest: {group('near')}, away from it (cores not sharing a cache): {group('far')}"
+    return text
+
+
 def paired_step_rows(depths, threads, quick):
     """ResNet training steps at batch 64 (the goal's), ours and PyTorch's taking turns window by window
     (torch_paired_steps.py driving StepServer): the per-pair ratio, which the machine's drift cannot move,
@@ -239,7 +250,7 @@ def paired_step_rows(depths, threads, quick):
         out = dict(re.findall(r"(\w+)=(\S+)", run_peer("torch_paired_steps.py", [d, 64, pairs, threads, seconds, 25, "--",
                                                                                  *server])))
         workload = (f"resnet{d} train step, batch 64, paired with PyTorch: {out['pairs']} windows of {seconds} s each "
-                    f"in turn (median images/s; ratio: median of the per-pair ratios, quartiles)")
+                    f"in turn (median images/s; ratio: median of the per-pair ratios, quartiles); {round_trips(out)}")
         rows.append(paired_row(workload, out, "panagrad_img_s", "torch_img_s"))
     return rows
 

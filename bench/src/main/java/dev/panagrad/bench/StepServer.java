@@ -17,10 +17,14 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * One line each way. The server prints {@code ready} once the model is built; {@code window SECONDS} runs
- * whole steps for at least that long and answers {@code steps=N nanos=T}; {@code quit} or the end of the
- * input ends it. Any other line is answered with {@code error: ...} naming what was expected.
+ * whole steps for at least that long and answers {@code steps=N nanos=T}; {@code roundtrip} answers
+ * {@code roundtrip_nanos=X}, the cores' round trip ({@link CoreToCoreLatency}) at that moment; {@code quit}
+ * or the end of the input ends it. Any other line is answered with {@code error: ...} naming what was expected.
  */
 public final class StepServer {
+    /** How long a {@code roundtrip} request measures. */
+    static final long ROUND_TRIP_MILLIS = 100;
+
     private StepServer() {
     }
 
@@ -48,6 +52,9 @@ public final class StepServer {
     }
 
     private static String answer(String request, Runnable step) {
+        if (request.equals("roundtrip")) {
+            return String.format(java.util.Locale.ROOT, "roundtrip_nanos=%.1f", CoreToCoreLatency.roundTripNanos(ROUND_TRIP_MILLIS));
+        }
         String[] words = request.split("\\s+");
         double seconds;
         try {
@@ -56,7 +63,8 @@ public final class StepServer {
             seconds = Double.NaN;
         }
         if (!(seconds > 0 && seconds <= 3600)) {
-            return "error: StepServer expects 'window SECONDS' (0 < SECONDS <= 3600) or 'quit', got '" + request + "'";
+            return "error: StepServer expects 'window SECONDS' (0 < SECONDS <= 3600), 'roundtrip' or 'quit', got '"
+                    + request + "'";
         }
         long[] window = window(step, (long) (seconds * 1e9));
         return "steps=" + window[0] + " nanos=" + window[1];

@@ -51,10 +51,19 @@ class StepServerTest {
         AtomicInteger calls = new AtomicInteger();
         String[] lines = serve("windows 1\nwindow -1\nwindow x\n", calls::incrementAndGet);
         assertThat(lines).hasSize(4);
-        assertThat(lines[1]).isEqualTo("error: StepServer expects 'window SECONDS' (0 < SECONDS <= 3600) or 'quit', "
-                + "got 'windows 1'");
+        assertThat(lines[1]).isEqualTo("error: StepServer expects 'window SECONDS' (0 < SECONDS <= 3600), 'roundtrip' "
+                + "or 'quit', got 'windows 1'");
         assertThat(lines[2]).endsWith("got 'window -1'");
         assertThat(lines[3]).endsWith("got 'window x'");
+        assertThat(calls.get()).isZero();
+    }
+
+    @Test
+    void aRoundTripRequestIsAnsweredWithTheCoresRoundTripAndRunsNoStep() throws IOException {
+        AtomicInteger calls = new AtomicInteger();
+        String[] lines = serve("roundtrip\n", calls::incrementAndGet);
+        assertThat(lines).hasSize(2);
+        assertThat(lines[1]).matches(Runtime.getRuntime().availableProcessors() >= 2 ? "roundtrip_nanos=\\d+\\.\\d" : "roundtrip_nanos=NaN");
         assertThat(calls.get()).isZero();
     }
 
