@@ -562,6 +562,10 @@ public final class KernelContract {
         new ConvGeometry(2, 40, 8, 4, 36, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         new ConvGeometry(2, 33, 7, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         new ConvGeometry(2, 33, 5, 2, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        // the weight gradient of 2^20 weights and more on a small plane: one GEMM over the batch
+        new ConvGeometry(2, 344, 3, 2, 344, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        // channel tiles of 9 taps on a plane larger than 16 x 16, a partial second block of output channels
+        new ConvGeometry(2, 8, 20, 18, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),
     };
 
     /** The convolution geometries the contract checks, for tests of which algorithm each one takes. */

@@ -52,6 +52,10 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
     static final int SMALL_PLANE = 256;
     /** Output planes at most this large (8 x 8) take the batched weight gradient. */
     static final int TINY_PLANE = 64;
+    /** Output planes at most this large (16 x 8) take the batched weight gradient where the weights are many. */
+    static final int SMALL_BATCHED_PLANE = 128;
+    /** Weights per group from which the channel tiles' per-chunk copies of dW outgrow the caches. */
+    static final int LARGE_WEIGHTS = 1 << 20;
 
     static final List<Rule> TABLE = List.of(
             new Rule(Pass.FORWARD, Algorithm.CHANNEL_TILES,
@@ -89,11 +93,18 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
                     "every other geometry: one GEMM to columns, then col2im adds them back",
                     (p, g) -> true),
 
+            new Rule(Pass.WEIGHT_GRADIENT, Algorithm.BATCHED_GEMM,
+                    "many channels on a small plane: the tiles keep one copy of dW per chunk of images (32 MB and "
+                            + "more from 2^20 weights, past a last-level cache) and have few positions per image to "
+                            + "spread their stores over; one GEMM over the whole batch keeps one copy",
+                    (p, g) -> g.batch() > 1 && outPlane(g) <= SMALL_BATCHED_PLANE && weights(g) >= LARGE_WEIGHTS),
             new Rule(Pass.WEIGHT_GRADIENT, Algorithm.CHANNEL_TILES,
-                    "the forward's channel-tile shapes with at least two thirds of a weight tile's taps in use; with "
-                            + "tiles of one kernel row (16 registers), also kernels 3 wide at stride 1 on large planes, "
-                            + "where the tile reads shifted copies of the image at fixed offsets",
-                    (p, g) -> (channelTilesSuit(p, g) || shiftedRows(p, g)) && taps(g) >= p.weightTaps * 2 / 3),
+                    "the forward's channel-tile shapes with at least two thirds of a weight tile's taps in use; "
+                            + "with tiles of 9 taps (32 registers) on planes of any size; with tiles of one kernel row "
+                            + "(16 registers), kernels 3 wide at stride 1 on large planes, where the tile reads shifted "
+                            + "copies of the image at fixed offsets",
+                    (p, g) -> (channelTilesSuit(p, g) || shiftedRows(p, g) || squareTiles(p, g))
+                            && taps(g) >= p.weightTaps * 2 / 3),
             new Rule(Pass.WEIGHT_GRADIENT, Algorithm.POINTWISE_GEMM,
                     "dY X^T per image, the image read through GEMM's transpose flag",
                     (p, g) -> g.isPointwise()),
@@ -133,6 +144,15 @@ record ConvPlan(int channelTile, int weightTaps, boolean channelTilesFit) {
     private static boolean shiftedRows(ConvPlan p, ConvGeometry g) {
         return p.channelTilesFit && p.weightTaps == 3 && ChannelConvolution.readsShiftedCopies(g)
                 && g.groupOutChannels() >= p.channelTile;
+    }
+
+    /** Weight-gradient tiles of 9 taps (32 registers): two full vectors of output channels, any plane. */
+    private static boolean squareTiles(ConvPlan p, ConvGeometry g) {
+        return p.channelTilesFit && p.weightTaps == 9 && taps(g) > 1 && g.groupOutChannels() >= p.channelTile;
+    }
+
+    private static long weights(ConvGeometry g) {
+        return (long) g.groupOutChannels() * g.groupInChannels() * taps(g);
     }
 
     private static int taps(ConvGeometry g) {
