@@ -234,7 +234,7 @@ def round_trips(out):
         n = int(out[f"{key}_pairs"])
         return f"{n} at {float(out[f'{key}_ratio_median']):.2f}x" if n else "none"
     if int(out["near_pairs"]) + int(out["far_pairs"]) > 0:
-        text += f"; pairs near the lowest: {group('near')}, away from it (cores not sharing a cache): {group('far')}"
+        text += f"; pairs near the lowest: {group('near')}, farther from it: {group('far')}"
     return text
 
 

@@ -15,10 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The calling thread works too: a pool of n threads is the caller plus n - 1 helpers. Each thread
  * starts on its own contiguous share of a loop's tasks, the same share in every loop of the same size,
- * and helps with the others' when its own is done. Helpers spin for a short while after a loop before they park, because a
- * training step runs hundreds of parallel loops separated by short serial stretches; waking a parked
- * thread for each, while the caller waited idle, cost a ResNet-20 step about a fifth of its time on
- * two cores (bench/RESULTS.md has the measurement).
+ * and helps with the others' when its own is done. Helpers spin for a short while after a loop before
+ * they park, because a training step runs hundreds of parallel loops separated by short serial
+ * stretches; waking a parked thread for each, while the caller waited idle, cost a ResNet-20 step about
+ * a fifth of its time on two cores (bench/RESULTS.md has the measurement).
  */
 public final class Parallel {
     /** How long an idle helper keeps looking for the next loop before it parks. */
