@@ -32,7 +32,7 @@ final class SimdBatchNorm {
                 partial[b * channels + c] = sum(x, n0, n1, channels, spatial, c);
             }
         });
-        addBlocks(partial, blocks, channels, mean);
+        SimdConvolution.sumChunks(partial, blocks, channels, mean);
         for (int c = 0; c < channels; c++) {
             mean[c] /= count;
         }
@@ -41,7 +41,7 @@ final class SimdBatchNorm {
                 partial[b * channels + c] = squaredDeviations(x, n0, n1, channels, spatial, c, mean[c]);
             }
         });
-        addBlocks(partial, blocks, channels, var);
+        SimdConvolution.sumChunks(partial, blocks, channels, var);
         for (int c = 0; c < channels; c++) {
             var[c] /= count;
         }
@@ -102,8 +102,8 @@ final class SimdBatchNorm {
         });
         float[] sumDy = new float[channels];
         float[] sumDyXhat = new float[channels];
-        addBlocks(partialDy, blocks, channels, sumDy);
-        addBlocks(partialDyXhat, blocks, channels, sumDyXhat);
+        SimdConvolution.sumChunks(partialDy, blocks, channels, sumDy);
+        SimdConvolution.sumChunks(partialDyXhat, blocks, channels, sumDyXhat);
         for (int c = 0; c < channels; c++) {
             sumDyXhat[c] *= invStd[c];
         }
@@ -292,16 +292,6 @@ final class SimdBatchNorm {
             Parallel.forEach(blocks, r);
         } else {
             r.run(0, blocks);
-        }
-    }
-
-    /** {@code out[c]} = the blocks' partial sums for channel c, added in block order. */
-    private static void addBlocks(float[] partial, int blocks, int channels, float[] out) {
-        System.arraycopy(partial, 0, out, 0, channels);
-        for (int b = 1; b < blocks; b++) {
-            for (int c = 0; c < channels; c++) {
-                out[c] += partial[b * channels + c];
-            }
         }
     }
 }
