@@ -33,8 +33,6 @@ import java.util.Locale;
 public final class BuildsAlternating {
     /** Rounds run before the measured ones. */
     static final int WARM_UP_ROUNDS = 3;
-    /** How long the cores' round trip is measured after each round ({@link CoreToCoreLatency}). */
-    static final long ROUND_TRIP_MILLIS = 100;
     private static final List<String> PASSES = List.of("forward", "backwardInput", "backwardWeight");
 
     private BuildsAlternating() {
@@ -127,7 +125,8 @@ public final class BuildsAlternating {
         List<double[]> roundTrips = new ArrayList<>();
         for (int round = 0; round < WARM_UP_ROUNDS + rounds; round++) {
             double[] rates = new double[builds];
-            double tripBefore = round >= WARM_UP_ROUNDS ? CoreToCoreLatency.roundTripNanos(ROUND_TRIP_MILLIS) : Double.NaN;
+            double tripBefore = round >= WARM_UP_ROUNDS
+                    ? CoreToCoreLatency.roundTripNanos(CoreToCoreLatency.SAMPLE_MILLIS) : Double.NaN;
             for (int j = 0; j < builds; j++) {
                 int i = round % 2 == 0 ? j : builds - 1 - j; // each build goes first as often as last
                 long[] run = StepServer.window(calls[i], window); // whole calls, at least one: {calls, nanos}
@@ -135,7 +134,7 @@ public final class BuildsAlternating {
             }
             if (round >= WARM_UP_ROUNDS) {
                 measured.add(rates);
-                roundTrips.add(new double[] {tripBefore, CoreToCoreLatency.roundTripNanos(ROUND_TRIP_MILLIS)});
+                roundTrips.add(new double[] {tripBefore, CoreToCoreLatency.roundTripNanos(CoreToCoreLatency.SAMPLE_MILLIS)});
             }
         }
         for (int i = 0; i < builds; i++) {

@@ -10,6 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * reports this beside its numbers says which of the two machines they came from.
  */
 public final class CoreToCoreLatency {
+    /** How long the benchmarks that report it measure the round trip each time. */
+    static final long SAMPLE_MILLIS = 100;
+
     private CoreToCoreLatency() {
     }
 

@@ -22,9 +22,6 @@ import java.nio.charset.StandardCharsets;
  * or the end of the input ends it. Any other line is answered with {@code error: ...} naming what was expected.
  */
 public final class StepServer {
-    /** How long a {@code roundtrip} request measures. */
-    static final long ROUND_TRIP_MILLIS = 100;
-
     private StepServer() {
     }
 
@@ -53,7 +50,8 @@ public final class StepServer {
 
     private static String answer(String request, Runnable step) {
         if (request.equals("roundtrip")) {
-            return String.format(java.util.Locale.ROOT, "roundtrip_nanos=%.1f", CoreToCoreLatency.roundTripNanos(ROUND_TRIP_MILLIS));
+            return String.format(java.util.Locale.ROOT, "roundtrip_nanos=%.1f",
+                    CoreToCoreLatency.roundTripNanos(CoreToCoreLatency.SAMPLE_MILLIS));
         }
         String[] words = request.split("\\s+");
         double seconds;
