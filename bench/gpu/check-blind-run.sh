@@ -29,4 +29,8 @@ for w in "gemm n=256" "resnet20 train batch=8" "resnet56 train batch=8" "resnet2
   grep -Eq "^\| $w \| [^|]+ \| [0-9.]+ \|" "$report" || fail "no measured row for '$w'"
 done
 grep -Eq "^\| resnet20 train batch=8 \| img/s \| [0-9.]+ \| [0-9.]+ \|" "$report" || fail "no CPU row for resnet20 train batch=8"
+grep -Eq "convolutions through columns: ([0-9]+) of \1 cases pass" "$report" || fail "the convolution cases through columns did not pass"
+for w in "resnet20 train batch=8" "resnet20 train batch=4" "resnet20 infer batch=8"; do
+  grep -Eq "^\| $w \| [0-9.]+ \| [0-9.]+ \| [0-9.]+x \|" "$report" || fail "no implicit-over-columns row for '$w'"
+done
 echo "check-blind-run: the bundle ran blind on $(sed -n 's/^Backend: opencl (\([A-Z]* [^;,]*\).*/\1/p' "$report" | head -n 1); $out"

@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class GpuReport {
     static final String OPENCL = "panagrad opencl";
+    /** The OpenCL backend with its convolutions through column matrices (im2col), timed beside the default. */
+    static final String OPENCL_COLUMNS = "panagrad opencl columns";
     static final String CPU = "panagrad cpu";
     static final String TORCH_FP32 = "torch cuda fp32";
     static final String TORCH_TF32 = "torch cuda tf32";
@@ -46,7 +48,7 @@ public final class GpuReport {
                 .append("\n```\n\n");
         sb.append("Backend: ").append(text(out.resolve("backend.txt"), "(not created)").strip()).append("\n\n");
         sb.append("Kernel contract (every OpenCL kernel against the scalar oracle): ")
-                .append(lastLine(text(out.resolve("contract.txt"), "not run"))).append("\n\n");
+                .append(String.join("; ", summaries(text(out.resolve("contract.txt"), "not run")))).append("\n\n");
         String torch = text(out.resolve("torch.txt"), "").strip();
         if (!torch.isEmpty()) {
             sb.append("PyTorch: ").append(torch.replace("\n", "; ")).append("\n\n");
@@ -79,6 +81,25 @@ public final class GpuReport {
                 sb.append(String.format(Locale.ROOT, "%nOpenCL over this machine's CPU path (%s), %s: %s%n",
                         cpu.note(), row.getKey(), ratio(gpu, cpu)));
             }
+        }
+        StringBuilder algorithms = new StringBuilder();
+        for (var row : byWorkload.entrySet()) {
+            Measurement implicit = row.getValue().get(OPENCL);
+            Measurement columns = row.getValue().get(OPENCL_COLUMNS);
+            if (columns != null) {
+                algorithms.append("| ").append(row.getKey()).append(" | ").append(cell(implicit)).append(" | ")
+                        .append(cell(columns)).append(" | ").append(ratio(implicit, columns)).append(" | ")
+                        .append(ran(implicit) ? implicit.note() : "").append(" | ")
+                        .append(ran(columns) ? columns.note() : "").append(" |\n");
+            }
+        }
+        if (!algorithms.isEmpty()) {
+            sb.append("\n## The two convolution algorithms\n\n");
+            sb.append("Implicit (the default): one GEMM per convolution whose operands are read where they lie. ");
+            sb.append("Columns: im2col, GEMM and col2im through column matrices in the arena. ");
+            sb.append("Ratio: implicit over columns, as speed.\n\n");
+            sb.append("| workload | implicit | columns | ratio | implicit: arena, launches | columns: arena, launches |\n");
+            sb.append("|---|---:|---:|---:|---|---|\n").append(algorithms);
         }
         String profile = text(out.resolve("profile.md"), "").strip();
         if (!profile.isEmpty()) {
@@ -134,8 +155,10 @@ public final class GpuReport {
         return Files.exists(file) ? Files.readString(file) : missing;
     }
 
-    private static String lastLine(String text) {
+    /** The contract's summary lines ("kernel contract on ..."), or its last line when it has none. */
+    private static List<String> summaries(String text) {
         String[] lines = text.strip().split("\n");
-        return lines[lines.length - 1];
+        List<String> found = java.util.Arrays.stream(lines).filter(l -> l.startsWith("kernel contract on")).toList();
+        return found.isEmpty() ? List.of(lines[lines.length - 1]) : found;
     }
 }

@@ -11,6 +11,7 @@ import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.contract.KernelContract;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.backend.opencl.OpenClBackend;
+import dev.panagrad.engine.backend.opencl.OpenClBackend.ConvolutionAlgorithm;
 import dev.panagrad.engine.backend.opencl.OpenClDevices;
 import dev.panagrad.engine.backend.simd.SimdBackend;
 import dev.panagrad.engine.OpProfiler;
@@ -98,7 +99,11 @@ public final class GpuRun {
         var log = new java.io.ByteArrayOutputStream();
         int failures;
         try (PrintStream both = new PrintStream(new Tee(System.out, log), true, java.nio.charset.StandardCharsets.UTF_8)) {
-            failures = new KernelContract(gpu, 2e-6).runAll(both);
+            KernelContract contract = new KernelContract(gpu, 2e-6);
+            failures = contract.runAll(both);
+            // The convolutions again through the other algorithm, which the workloads below also time.
+            failures += withConvolutions(ConvolutionAlgorithm.COLUMNS,
+                    () -> contract.run(both, name -> name.startsWith("convolution"), "convolutions through columns"));
         }
         Files.write(out.resolve("contract.txt"), log.toByteArray());
 
@@ -111,10 +116,16 @@ public final class GpuRun {
         int small = quick ? 4 : 64;
         attempt(trainName(20, big), opencl, () -> trainStep(gpu, "opencl", 20, big, true));
         attempt(trainName(20, big), "panagrad cpu", () -> trainStep(new SimdBackend(), "cpu", 20, big, false));
+        attempt(trainName(20, big), GpuReport.OPENCL_COLUMNS, () -> withConvolutions(ConvolutionAlgorithm.COLUMNS,
+                () -> trainStep(gpu, "opencl", 20, big, false)));
         attempt(trainName(20, small), opencl, () -> trainStep(gpu, "opencl", 20, small, false));
+        attempt(trainName(20, small), GpuReport.OPENCL_COLUMNS, () -> withConvolutions(ConvolutionAlgorithm.COLUMNS,
+                () -> trainStep(gpu, "opencl", 20, small, false)));
         attempt(trainName(56, small), opencl, () -> trainStep(gpu, "opencl", 56, small, false));
         attempt(trainName(56, big), opencl, () -> trainStep(gpu, "opencl", 56, big, false));
         attempt("resnet20 infer batch=" + big, opencl, () -> inference(gpu, 20, big));
+        attempt("resnet20 infer batch=" + big, GpuReport.OPENCL_COLUMNS, () -> withConvolutions(ConvolutionAlgorithm.COLUMNS,
+                () -> inference(gpu, 20, big)));
         int n = quick ? 64 : 1024;
         int d = quick ? 32 : 256;
         attempt("cc loss n=" + n + " d=" + d, opencl, () -> ccLoss(gpu, n, d));
@@ -141,7 +152,7 @@ public final class GpuRun {
         try (var scope = Backends.scoped(backend)) {
             Runnable step = new TrainingStep(depth, batch)::run;
             double ms = time(name + " on " + engine, step);
-            record(name, "panagrad " + engine, batch / ms * 1e3, "img/s", ms);
+            record(name, engineName(engine), batch / ms * 1e3, "img/s", ms);
             if (profile) {
                 try (OpProfiler p = OpProfiler.start()) {
                     step.run();
@@ -164,6 +175,32 @@ public final class GpuRun {
         }
     }
 
+    /** The engine a measurement is recorded under: the OpenCL rows say which convolution algorithm ran. */
+    private static String engineName(String engine) {
+        if (engine.equals("opencl") && OpenClBackend.convolutionAlgorithm() == ConvolutionAlgorithm.COLUMNS) {
+            return GpuReport.OPENCL_COLUMNS;
+        }
+        return "panagrad " + engine;
+    }
+
+    /** Runs {@code body} with the OpenCL backend's convolutions through {@code algorithm}, then restores the choice. */
+    private static <T> T withConvolutions(ConvolutionAlgorithm algorithm, java.util.function.Supplier<T> body) {
+        ConvolutionAlgorithm before = OpenClBackend.convolutionAlgorithm();
+        OpenClBackend.useConvolutionAlgorithm(algorithm);
+        try {
+            return body.get();
+        } finally {
+            OpenClBackend.useConvolutionAlgorithm(before);
+        }
+    }
+
+    private static void withConvolutions(ConvolutionAlgorithm algorithm, Runnable body) {
+        withConvolutions(algorithm, () -> {
+            body.run();
+            return null;
+        });
+    }
+
     private static String trainName(int depth, int batch) {
         return "resnet" + depth + " train batch=" + batch;
     }
@@ -181,7 +218,7 @@ public final class GpuRun {
                     model.forward(images).sum().item();
                 }
             });
-            record(name, "panagrad opencl", batch / ms * 1e3, "img/s", ms);
+            record(name, engineName("opencl"), batch / ms * 1e3, "img/s", ms);
         }
     }
 
@@ -266,7 +303,7 @@ public final class GpuRun {
 
     private void record(String workload, String engine, double value, String unit, double ms) {
         String note = engine.endsWith("cpu") ? Parallel.threads() + " threads" : "";
-        if (engine.endsWith("opencl")) {
+        if (engine.startsWith(GpuReport.OPENCL)) {
             OpenClBackend gpu = OpenClBackend.shared();
             OpenClBackend.Counters c = gpu.counters().since(countersBefore);
             note = String.format(Locale.ROOT, "arena peak %d MiB; per run %d launches, %.2f forced GCs",

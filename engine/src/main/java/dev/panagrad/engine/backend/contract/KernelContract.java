@@ -120,10 +120,18 @@ public final class KernelContract {
      * then a count; returns the number of failures. A failure does not stop the others.
      */
     public int runAll(PrintStream out) {
+        return run(out, name -> true, "");
+    }
+
+    /**
+     * Runs the cases whose names {@code names} accepts, printing each verdict and a summary line that
+     * names the backend and, unless empty, {@code label}; returns the number of failures.
+     */
+    public int run(PrintStream out, java.util.function.Predicate<String> names, String label) {
         int failures = 0;
-        List<Case> all = cases();
+        List<Case> chosen = cases().stream().filter(c -> names.test(c.name())).toList();
         long start = System.nanoTime();
-        for (Case c : all) {
+        for (Case c : chosen) {
             long t = System.nanoTime();
             String verdict;
             try {
@@ -137,8 +145,9 @@ public final class KernelContract {
             }
             out.printf(Locale.ROOT, "  %s %s (%.2f s)%n", verdict, c.name(), (System.nanoTime() - t) / 1e9);
         }
-        out.printf(Locale.ROOT, "kernel contract on %s: %d of %d cases pass (%.1f s)%n", tested.name(),
-                all.size() - failures, all.size(), (System.nanoTime() - start) / 1e9);
+        out.printf(Locale.ROOT, "kernel contract on %s%s: %d of %d cases pass (%.1f s)%n", tested.name(),
+                label.isEmpty() ? "" : ", " + label, chosen.size() - failures, chosen.size(),
+                (System.nanoTime() - start) / 1e9);
         return failures;
     }
 

@@ -73,7 +73,8 @@ public final class OpenClBackend implements Backend {
     /** Whether the 128 x 64 GEMM tile suits the device (not a CPU driver; see {@link #wideGemm}). */
     private final boolean wideTileSuits;
     private final int group;
-    private final String description;
+    /** The device, arena and tiles, for {@link #describe()}, which adds the convolution algorithm. */
+    private final String setup;
     private final ScalarBackend host = new ScalarBackend();
 
     /**
@@ -167,7 +168,7 @@ public final class OpenClBackend implements Backend {
         this.launcher = new KernelLauncher(kernel, device, group);
         this.memory = new DeviceMemory(this, launcher, floats);
         boolean wide = wideTileSuits && tile == 16;
-        this.description = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, limited by %s; GEMM tile %dx%d%s, work-group %d)",
+        this.setup = String.format(Locale.ROOT, "opencl (%s; arena %d MiB, limited by %s; GEMM tile %dx%d%s, work-group %d",
                 OpenClDevices.describe(device), size.mebibytes(), size.limit(), 4 * tile, 4 * tile,
                 wide ? " and 128x64 for large products" : "", group);
     }
@@ -179,7 +180,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public String describe() {
-        return description;
+        return setup + ", convolutions " + convolutionAlgorithm.name().toLowerCase(Locale.ROOT) + ")";
     }
 
     /** The device the kernels run on. */
@@ -537,7 +538,8 @@ public final class OpenClBackend implements Backend {
             int ao = op.in(a);
             int bo = op.in(b);
             int co = beta != 0f ? op.inOut(c) : op.out(c, cOffset == 0 && ldc == n && (long) m * n >= c.size());
-            gemmAt(op, transA, transB, m, n, k, alpha, ao + aOffset, lda, bo + bOffset, ldb, beta, co + cOffset, ldc);
+            gemmAt(op, OpenClKernel.GEMM, layout(transA), layout(transB), m, n, k, alpha, ao + aOffset, lda, bo + bOffset,
+                    ldb, beta, co + cOffset, ldc);
         }
     }
 
@@ -549,15 +551,23 @@ public final class OpenClBackend implements Backend {
                 && (long) ((m + 127) / 128) * ((n + 63) / 64) >= device.getMaxComputeUnits();
     }
 
+    private static int layout(boolean transposed) {
+        return transposed ? OpenClKernel.MATRIX_TRANSPOSED : OpenClKernel.MATRIX;
+    }
+
     /**
-     * The GEMM on arena offsets. Few output blocks and a long k leave most of a device idle, so then k
-     * is split: each slice's partial product goes to a temporary, and a second kernel sums the slices in
-     * order (no atomics, so the result does not depend on scheduling).
+     * The GEMM on arena offsets, its operands in the kernel's layouts ({@link OpenClKernel#MATRIX} ...);
+     * {@code code} is GEMM, or CONVOLUTION_GEMM for gathered operands (counted apart in the kernel
+     * times). Few output blocks and a long k leave most of a device idle, so then k is split: each
+     * slice's partial product goes to a temporary, and a second kernel sums the slices in order (no
+     * atomics, so the result does not depend on scheduling). A product written as NCHW
+     * ({@link OpenClKernel#PATCHES}) has an output position per column, so enough columns not to split.
      */
-    private void gemmAt(Op op, boolean transA, boolean transB, int m, int n, int k, float alpha, int a, int lda,
+    private void gemmAt(Op op, int code, int aLayout, int bLayout, int m, int n, int k, float alpha, int a, int lda,
                         int b, int ldb, float beta, int c, int ldc) {
-        kernel.gemmArgs(transA, transB, m, n, k, a, lda, b, ldb);
-        if (useWideTile(m, n)) {
+        kernel.gemmArgs(aLayout, bLayout, m, n, k, a, lda, b, ldb);
+        boolean matrices = aLayout <= OpenClKernel.MATRIX_TRANSPOSED && bLayout <= OpenClKernel.MATRIX_TRANSPOSED;
+        if (matrices && useWideTile(m, n)) {
             // Enough 128 x 64 blocks to give every compute unit one: the wide tile, no split k.
             kernel.gemmOutputArgs(c, ldc, alpha, beta, 0);
             op.execute(OpenClKernel.GEMM_WIDE, device.createRange2D((n + 63) / 64 * 16, (m + 127) / 128 * 16, 16, 16));
@@ -568,7 +578,7 @@ public final class OpenClBackend implements Backend {
         int blocksY = (m + rowsPerThread * tile - 1) / (rowsPerThread * tile);
         int wanted = 4 * device.getMaxComputeUnits();
         int slices = 1;
-        if (blocksX * blocksY < wanted && k >= 512) {
+        if (blocksX * blocksY < wanted && k >= 512 && bLayout != OpenClKernel.PATCHES) {
             slices = Math.min((wanted + blocksX * blocksY - 1) / (blocksX * blocksY), k / 256);
         }
         int chunk = Math.max(tile, ((k + slices - 1) / slices + tile - 1) / tile * tile);
@@ -576,12 +586,12 @@ public final class OpenClBackend implements Backend {
         kernel.gemmTileArgs(tile, rowsPerThread, Math.max(chunk, 1));
         if (slices == 1) {
             kernel.gemmOutputArgs(c, ldc, alpha, beta, 0);
-            op.execute(OpenClKernel.GEMM, device.createRange3D(blocksX * tile, blocksY * tile, 1, tile, tile, 1));
+            op.execute(code, device.createRange3D(blocksX * tile, blocksY * tile, 1, tile, tile, 1));
             return;
         }
         int partials = op.temporary((long) slices * m * n, "split-k partial products");
         kernel.gemmOutputArgs(partials, n, 1f, 0f, m * n);
-        op.execute(OpenClKernel.GEMM, device.createRange3D(blocksX * tile, blocksY * tile, slices, tile, tile, 1));
+        op.execute(code, device.createRange3D(blocksX * tile, blocksY * tile, slices, tile, tile, 1));
         kernel.splitKSumArgs(partials, c, m, n, slices, ldc, alpha, beta);
         op.elements(OpenClKernel.SPLIT_K_SUM, m * n);
     }
@@ -685,6 +695,67 @@ public final class OpenClBackend implements Backend {
 
     // ---- convolution ---------------------------------------------------------------------------------
 
+    /**
+     * How the backend runs convolutions; {@code -Dpanagrad.opencl.convolution=implicit|columns} chooses,
+     * {@link #useConvolutionAlgorithm} changes it at run time (to compare the two in one process).
+     */
+    public enum ConvolutionAlgorithm {
+        /**
+         * One GEMM per group whose operands the kernel reads where they lie: the forward pass multiplies the
+         * weights by the input's patches and writes NCHW; the weight gradient multiplies the output gradient
+         * by the transposed patches; the input gradient of a stride-1 convolution is the forward pass of
+         * the output gradient with the weights flipped. No column matrix is written: one launch per group
+         * (two for the input gradient), and no temporaries but the flipped weights.
+         */
+        IMPLICIT,
+        /**
+         * Through column matrices in the arena, in chunks of images: im2col, GEMM and a copy into NCHW; the
+         * input gradient by GEMM and col2im. Input gradients with a stride, or with more padding than the
+         * kernel spans, take this path under either choice.
+         */
+        COLUMNS
+    }
+
+    private static volatile ConvolutionAlgorithm convolutionAlgorithm =
+            convolutionAlgorithm(System.getProperty("panagrad.opencl.convolution", "implicit"));
+
+    static ConvolutionAlgorithm convolutionAlgorithm(String name) {
+        for (ConvolutionAlgorithm a : ConvolutionAlgorithm.values()) {
+            if (a.name().equalsIgnoreCase(name.strip())) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("panagrad.opencl.convolution: '" + name
+                + "' is not a convolution algorithm of the opencl backend (implicit, columns)");
+    }
+
+    /** The convolution algorithm of every OpenCL backend from now on. */
+    public static void useConvolutionAlgorithm(ConvolutionAlgorithm algorithm) {
+        convolutionAlgorithm = java.util.Objects.requireNonNull(algorithm, "algorithm");
+    }
+
+    /** The convolution algorithm in use. */
+    public static ConvolutionAlgorithm convolutionAlgorithm() {
+        return convolutionAlgorithm;
+    }
+
+    /** The meta array of one group of a convolution, images n0 to n0 + images - 1 (see OpenClKernel). */
+    private static int[] convolutionMeta(ConvGeometry g, int grp, int n0, int images, boolean withBias) {
+        return new int[] {g.inChannels(), g.inH(), g.inW(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(),
+                g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW(), g.groupInChannels(),
+                grp * g.groupInChannels(), images, n0, g.outChannels(), g.groupOutChannels(),
+                grp * g.groupOutChannels(), withBias ? 1 : 0};
+    }
+
+    /** The groups of a convolution over the whole batch, each with its geometry in meta. */
+    private void forEachGroup(ConvGeometry g, boolean withBias, java.util.function.IntConsumer body) {
+        for (int grp = 0; grp < g.groups(); grp++) {
+            launcher.meta(convolutionMeta(g, grp, 0, g.batch(), withBias), 0);
+            launcher.sendMeta();
+            body.accept(grp);
+        }
+    }
+
     /** Images per chunk, so that a chunk's column matrix stays within the column budget. */
     private static int chunk(ConvGeometry g) {
         long perImage = (long) g.patchSize() * g.outH() * g.outW();
@@ -706,11 +777,7 @@ public final class OpenClBackend implements Backend {
         for (int grp = 0; grp < g.groups(); grp++) {
             for (int n0 = 0; n0 < g.batch(); n0 += per) {
                 int images = Math.min(per, g.batch() - n0);
-                int[] m = {g.inChannels(), g.inH(), g.inW(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(),
-                        g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW(), g.groupInChannels(),
-                        grp * g.groupInChannels(), images, n0, g.outChannels(), g.groupOutChannels(),
-                        grp * g.groupOutChannels()};
-                launcher.meta(m, 0);
+                launcher.meta(convolutionMeta(g, grp, n0, images, false), 0);
                 launcher.sendMeta();
                 body.run(grp, n0, images, images * positions);
             }
@@ -729,6 +796,10 @@ public final class OpenClBackend implements Backend {
             int wo = op.in(weight);
             int bo = bias == null ? 0 : op.in(bias);
             int oo = op.out(out, true);
+            if (convolutionAlgorithm == ConvolutionAlgorithm.IMPLICIT) {
+                convolveImplicit(op, g, xo, wo, bias != null, bo, oo);
+                return;
+            }
             int k = g.patchSize();
             int og = g.groupOutChannels();
             int col = op.temporary(k * chunkColumns(g), "convolution columns");
@@ -736,11 +807,47 @@ public final class OpenClBackend implements Backend {
             forEachChunk(g, (grp, n0, images, cols) -> {
                 kernel.columnsArgs(xo, col);
                 op.elements(OpenClKernel.IM2COL, cols);
-                gemmAt(op, false, false, og, cols, k, 1f, wo + grp * og * k, k, col, cols, 0f, tmp, cols);
+                gemmAt(op, OpenClKernel.GEMM, OpenClKernel.MATRIX, OpenClKernel.MATRIX, og, cols, k, 1f, wo + grp * og * k, k,
+                        col, cols, 0f, tmp, cols);
                 kernel.columnsToNchwArgs(tmp, oo, bo, bias != null);
                 op.elements(OpenClKernel.COLUMNS_TO_NCHW, cols);
             });
         }
+    }
+
+    /**
+     * out = conv(x, w) (+ bias), group by group: the weights [group out-channels, patch] times the input's
+     * patches [patch, (image, oy, ox)], written as NCHW (OpenClKernel.gemmTile).
+     */
+    private void convolveImplicit(Op op, ConvGeometry g, int xo, int wo, boolean withBias, int bo, int oo) {
+        int k = g.patchSize();
+        int og = g.groupOutChannels();
+        int columns = g.batch() * g.outH() * g.outW();
+        forEachGroup(g, withBias, grp -> {
+            kernel.convolutionOutputArgs(bo);
+            gemmAt(op, OpenClKernel.CONVOLUTION_GEMM, OpenClKernel.MATRIX, OpenClKernel.PATCHES, og, columns, k, 1f,
+                    wo + grp * og * k, k, xo, 0, 0f, oo, 0);
+        });
+    }
+
+    /**
+     * Whether the input gradient is a forward convolution of the output gradient: with stride 1, each
+     * input position gathers the output gradient through the flipped kernel, padded by d (k - 1) - pad,
+     * which must not be negative.
+     */
+    private static boolean inputGradientIsConvolution(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.padH() <= g.dilationH() * (g.kernelH() - 1)
+                && g.padW() <= g.dilationW() * (g.kernelW() - 1);
+    }
+
+    /**
+     * The convolution that gives g's input gradient (stride 1): over the output gradient, from g's out- to
+     * its in-channels, with the flipped weights and the complementary padding. Its output is g's input size.
+     */
+    static ConvGeometry inputGradientGeometry(ConvGeometry g) {
+        return new ConvGeometry(g.batch(), g.outChannels(), g.outH(), g.outW(), g.inChannels(), g.kernelH(), g.kernelW(),
+                1, 1, g.dilationH() * (g.kernelH() - 1) - g.padH(), g.dilationW() * (g.kernelW() - 1) - g.padW(),
+                g.dilationH(), g.dilationW(), g.groups());
     }
 
     @Override
@@ -751,12 +858,23 @@ public final class OpenClBackend implements Backend {
             int xo = op.out(gradX, true);
             int k = g.patchSize();
             int og = g.groupOutChannels();
+            if (convolutionAlgorithm == ConvolutionAlgorithm.IMPLICIT && inputGradientIsConvolution(g)) {
+                int weights = g.outChannels() * k;
+                int flipped = op.temporary(weights, "flipped convolution weights");
+                launcher.meta(convolutionMeta(g, 0, 0, g.batch(), false), 0);
+                launcher.sendMeta();
+                kernel.flipWeightsArgs(wo, flipped);
+                op.elements(OpenClKernel.FLIP_WEIGHTS, weights);
+                convolveImplicit(op, inputGradientGeometry(g), go, flipped, false, 0, xo);
+                return;
+            }
             int gcol = op.temporary(k * chunkColumns(g), "convolution column gradients");
             int gyt = op.temporary(og * chunkColumns(g), "convolution output-gradient columns");
             forEachChunk(g, (grp, n0, images, cols) -> {
                 kernel.columnsArgs(go, gyt);
                 op.elements(OpenClKernel.NCHW_TO_COLUMNS, cols);
-                gemmAt(op, true, false, k, cols, og, 1f, wo + grp * og * k, k, gyt, cols, 0f, gcol, cols);
+                gemmAt(op, OpenClKernel.GEMM, OpenClKernel.MATRIX_TRANSPOSED, OpenClKernel.MATRIX, k, cols, og, 1f,
+                        wo + grp * og * k, k, gyt, cols, 0f, gcol, cols);
                 kernel.columnsArgs(gcol, xo);
                 op.elements(OpenClKernel.COL2IM, images * g.groupInChannels() * g.inH() * g.inW());
             });
@@ -772,17 +890,24 @@ public final class OpenClBackend implements Backend {
             int wo = op.out(gradWeight, true);
             int k = g.patchSize();
             int og = g.groupOutChannels();
-            int col = op.temporary(k * chunkColumns(g), "convolution columns");
-            int gyt = op.temporary(og * chunkColumns(g), "convolution output-gradient columns");
-            forEachChunk(g, (grp, n0, images, cols) -> {
-                kernel.columnsArgs(xo, col);
-                op.elements(OpenClKernel.IM2COL, cols);
-                kernel.columnsArgs(go, gyt);
-                op.elements(OpenClKernel.NCHW_TO_COLUMNS, cols);
-                // Chunks accumulate in order: beta 0 for the first, 1 after.
-                gemmAt(op, false, true, og, k, cols, 1f, gyt, cols, col, cols, n0 == 0 ? 0f : 1f,
-                        wo + grp * og * k, k);
-            });
+            if (convolutionAlgorithm == ConvolutionAlgorithm.IMPLICIT) {
+                // The output gradient [group out-channels, (image, oy, ox)] times the transposed patches.
+                int positions = g.batch() * g.outH() * g.outW();
+                forEachGroup(g, false, grp -> gemmAt(op, OpenClKernel.CONVOLUTION_GEMM, OpenClKernel.OUTPUT_GRADIENT,
+                        OpenClKernel.PATCHES_TRANSPOSED, og, k, positions, 1f, go, 0, xo, 0, 0f, wo + grp * og * k, k));
+            } else {
+                int col = op.temporary(k * chunkColumns(g), "convolution columns");
+                int gyt = op.temporary(og * chunkColumns(g), "convolution output-gradient columns");
+                forEachChunk(g, (grp, n0, images, cols) -> {
+                    kernel.columnsArgs(xo, col);
+                    op.elements(OpenClKernel.IM2COL, cols);
+                    kernel.columnsArgs(go, gyt);
+                    op.elements(OpenClKernel.NCHW_TO_COLUMNS, cols);
+                    // Chunks accumulate in order: beta 0 for the first, 1 after.
+                    gemmAt(op, OpenClKernel.GEMM, OpenClKernel.MATRIX, OpenClKernel.MATRIX_TRANSPOSED, og, k, cols, 1f,
+                            gyt, cols, col, cols, n0 == 0 ? 0f : 1f, wo + grp * og * k, k);
+                });
+            }
             if (gradBias != null) {
                 kernel.channelSumArgs(go, op.out(gradBias, true), g.batch(), g.outChannels(), g.outH() * g.outW());
                 op.groups(OpenClKernel.CHANNEL_SUM, g.outChannels());

@@ -58,6 +58,8 @@ public final class OpenClKernel extends Kernel {
     static final int SGD_STEP = 37;
     static final int GEMM_WIDE = 38;
     static final int POLYNOMIAL_DIFFERENCE = 39;
+    static final int CONVOLUTION_GEMM = 40;
+    static final int FLIP_WEIGHTS = 41;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -101,6 +103,8 @@ public final class OpenClKernel extends Kernel {
             case SGD_STEP -> "sgd step";
             case GEMM_WIDE -> "gemm 128 x 64";
             case POLYNOMIAL_DIFFERENCE -> "polynomial difference";
+            case CONVOLUTION_GEMM -> "convolution gemm (operands gathered)";
+            case FLIP_WEIGHTS -> "flip weights";
             default -> "op " + code;
         };
     }
@@ -143,6 +147,20 @@ public final class OpenClKernel extends Kernel {
     static final int META_STRIDES_C = 24;
     static final int META_LENGTH = 64;
 
+    /**
+     * How GEMM reads an operand (A in i0, B in i1). The first two are matrices in memory; the others
+     * gather a convolution's operands from its tensors (geometry in meta), so that no column matrix is
+     * ever written: see {@link #gemmTile()}.
+     */
+    static final int MATRIX = 0;
+    static final int MATRIX_TRANSPOSED = 1;
+    /** A: the output gradient [image, out-channel, position] read as rows (out-channel) by columns (image, position). */
+    static final int OUTPUT_GRADIENT = 2;
+    /** B: the input's patches, rows (channel, ky, kx) by columns (image, oy, ox); C is then written as NCHW. */
+    static final int PATCHES = 3;
+    /** B: the same patches transposed, rows (image, oy, ox) by columns (channel, ky, kx). */
+    static final int PATCHES_TRANSPOSED = 4;
+
     /** Work-group tile of the GEMM: TS x TS threads, each computing a 4 x 4 block of C. */
     static final int MAX_TILE = 16;
     static final int MAX_GROUP = 256;
@@ -159,6 +177,8 @@ public final class OpenClKernel extends Kernel {
     @Local public float[] tileA = new float[4 * MAX_TILE * MAX_TILE];
     @Local public float[] tileB = new float[4 * MAX_TILE * MAX_TILE];
     @Local public float[] red = new float[2 * MAX_GROUP];
+    /** A gathered GEMM's B columns, located once per work-group: offset, row and column of each ({@link #gemmTile()}). */
+    @Local public int[] gatherColumns = new int[3 * 4 * MAX_TILE];
 
     // ---- parameters --------------------------------------------------------------------------------
     public int op;
@@ -304,7 +324,7 @@ public final class OpenClKernel extends Kernel {
             reduceRow();
         } else if (code == REDUCE_GROUPS) {
             reduceGroup();
-        } else if (code == GEMM) {
+        } else if (code == GEMM || code == CONVOLUTION_GEMM) {
             gemmTile();
         } else if (code == GEMM_WIDE) {
             gemmWide();
@@ -328,6 +348,8 @@ public final class OpenClKernel extends Kernel {
             columnsToNchwColumn();
         } else if (code == NCHW_TO_COLUMNS) {
             nchwToColumnsColumn();
+        } else if (code == FLIP_WEIGHTS) {
+            flipWeightsElement();
         } else if (code == COL2IM) {
             col2imElement();
         } else if (code == CHANNEL_SUM) {
@@ -718,12 +740,15 @@ public final class OpenClKernel extends Kernel {
 
     // ---- matrix product -----------------------------------------------------------------------------
 
-    /** GEMM and GEMM_WIDE: the operands of op(A) op(B), m x k times k x n. */
-    void gemmArgs(boolean transA, boolean transB, int m, int n, int k, int a, int lda, int b, int ldb) {
+    /**
+     * GEMM, CONVOLUTION_GEMM and GEMM_WIDE: the operands of op(A) op(B), m x k times k x n, each in one of
+     * the layouts {@link #MATRIX} ... {@link #PATCHES_TRANSPOSED} (GEMM_WIDE: the two matrix layouts only).
+     */
+    void gemmArgs(int aLayout, int bLayout, int m, int n, int k, int a, int lda, int b, int ldb) {
         o0 = a;
         o1 = b;
-        i0 = transA ? 1 : 0;
-        i1 = transB ? 1 : 0;
+        i0 = aLayout;
+        i1 = bLayout;
         i2 = m;
         i3 = n;
         i4 = k;
@@ -740,6 +765,11 @@ public final class OpenClKernel extends Kernel {
         i9 = sliceStride;
     }
 
+    /** CONVOLUTION_GEMM with B in {@link #PATCHES}: C is written as NCHW, plus the bias at {@code bias} when meta[20] is set. */
+    void convolutionOutputArgs(int bias) {
+        o3 = bias;
+    }
+
     /** GEMM: the work-group tile, rows per thread, and the k of one slice. */
     void gemmTileArgs(int tileSize, int rowsPerThread, int sliceDepth) {
         ts = tileSize;
@@ -752,8 +782,18 @@ public final class OpenClKernel extends Kernel {
      * of C, each thread an rp x 4 grid of it spaced ts apart (rp, rows per thread, is 4, or 1 for
      * matrices of few rows); the k dimension advances ts at a time through tiles of A and B in local
      * memory. With split k, work-group z of the third dimension covers k from z i8 to (z + 1) i8 and
-     * writes its partial product at C + z i9. o0 A, o1 B, o2 C; i0 transA, i1 transB, i2 m, i3 n, i4 k,
+     * writes its partial product at C + z i9. o0 A, o1 B, o2 C; i0 A's layout, i1 B's, i2 m, i3 n, i4 k,
      * i5 lda, i6 ldb, i7 ldc; f0 alpha, f1 beta.
+     *
+     * <p>A convolution (CONVOLUTION_GEMM) runs through the same loop with its operands read where they
+     * lie, so that no column matrix is written. The forward pass reads B as the input's {@link #PATCHES}
+     * and writes C as NCHW; the weight gradient reads A as the {@link #OUTPUT_GRADIENT} and B as
+     * {@link #PATCHES_TRANSPOSED}. A patch element x[image, channel, oy s - pad + ky d, ox s - pad + kx d]
+     * (zero outside the image) is the sum of a part that depends on the position (image, oy, ox) and a
+     * part that depends on the tap (channel, ky, kx). A block's B columns stay the same over the whole k
+     * loop, so their parts are found once per work-group, into {@code gatherColumns}; each thread finds
+     * its B row's part once per k step. The divisions that locate a position or a tap thus happen once
+     * per column and once per row, not once per element.
      */
     private void gemmTile() {
         int t = ts;
@@ -767,29 +807,64 @@ public final class OpenClKernel extends Kernel {
         int nn = i3;
         int kBegin = z * i8;
         int kEnd = kBegin + i8 < i4 ? kBegin + i8 : i4;
+        if (i1 >= PATCHES) {
+            int lid = ty * t + tx;
+            if (lid < bn) {
+                int col = col0 + lid;
+                boolean positions = i1 == PATCHES;
+                gatherColumns[lid] = positions ? positionOffset(col) : tapOffset(col);
+                gatherColumns[bn + lid] = positions ? positionRow(col) : tapRow(col);
+                gatherColumns[2 * bn + lid] = positions ? positionColumn(col) : tapColumn(col);
+            }
+            localBarrier();
+        }
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
         float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
         float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f;
         float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
         for (int p0 = kBegin; p0 < kEnd; p0 += t) {
+            int pk = p0 + tx;
+            int pb = p0 + ty;
+            // A gathered A's column, and a gathered B's row: the parts that do not change with q.
+            int aColumn = i0 == OUTPUT_GRADIENT && pk < kEnd ? outputGradientColumn(pk) : 0;
+            int bRowOffset = 0;
+            int bRowY = 0;
+            int bRowX = 0;
+            if (i1 >= PATCHES && pb < kEnd) {
+                boolean taps = i1 == PATCHES;
+                bRowOffset = taps ? tapOffset(pb) : positionOffset(pb);
+                bRowY = taps ? tapRow(pb) : positionRow(pb);
+                bRowX = taps ? tapColumn(pb) : positionColumn(pb);
+            }
             // Load A block [rp t rows, t cols] and B block [t rows, 4 t cols].
             for (int q = 0; q < 4; q++) {
                 if (q < rp) {
                     int ar = ty + q * t;
                     int row = row0 + ar;
-                    int pk = p0 + tx;
                     float av = 0f;
                     if (row < m && pk < kEnd) {
-                        av = i0 != 0 ? mem[o0 + pk * i5 + row] : mem[o0 + row * i5 + pk];
+                        if (i0 == MATRIX_TRANSPOSED) {
+                            av = mem[o0 + pk * i5 + row];
+                        } else if (i0 == OUTPUT_GRADIENT) {
+                            av = mem[aColumn + row * meta[11] * meta[12]];
+                        } else {
+                            av = mem[o0 + row * i5 + pk];
+                        }
                     }
                     tileA[ar * t + tx] = av;
                 }
                 int bc = tx + q * t;
                 int col = col0 + bc;
-                int pb = p0 + ty;
                 float bv = 0f;
                 if (col < nn && pb < kEnd) {
-                    bv = i1 != 0 ? mem[o1 + col * i6 + pb] : mem[o1 + pb * i6 + col];
+                    if (i1 >= PATCHES) {
+                        bv = patchValue(gatherColumns[bc] + bRowOffset, gatherColumns[bn + bc] + bRowY,
+                                gatherColumns[2 * bn + bc] + bRowX);
+                    } else if (i1 == MATRIX_TRANSPOSED) {
+                        bv = mem[o1 + col * i6 + pb];
+                    } else {
+                        bv = mem[o1 + pb * i6 + col];
+                    }
                 }
                 tileB[ty * bn + bc] = bv;
             }
@@ -819,6 +894,55 @@ public final class OpenClKernel extends Kernel {
             storeC(c, row0 + ty + 2 * t, col0 + tx, t, c20, c21, c22, c23);
             storeC(c, row0 + ty + 3 * t, col0 + tx, t, c30, c31, c32, c33);
         }
+    }
+
+    // The two parts of a patch element (see gemmTile), geometry in meta. A position s counts the chunk's
+    // output positions image by image; a tap k counts (channel of the group, ky, kx).
+
+    /** The input plane of position s's image and the group's first channel, in the arena (x at o1). */
+    private int positionOffset(int s) {
+        int image = s / (meta[11] * meta[12]);
+        return o1 + ((meta[16] + image) * meta[0] + meta[14]) * meta[1] * meta[2];
+    }
+
+    /** Position s's first input row, oy stride - pad (negative in the padding). */
+    private int positionRow(int s) {
+        return s % (meta[11] * meta[12]) / meta[12] * meta[5] - meta[7];
+    }
+
+    /** Position s's first input column, ox stride - pad. */
+    private int positionColumn(int s) {
+        return s % meta[12] * meta[6] - meta[8];
+    }
+
+    /** Tap k's channel plane, relative to the image's first channel. */
+    private int tapOffset(int k) {
+        return k / (meta[3] * meta[4]) * meta[1] * meta[2];
+    }
+
+    /** Tap k's row within the patch, ky dilation. */
+    private int tapRow(int k) {
+        return k % (meta[3] * meta[4]) / meta[4] * meta[9];
+    }
+
+    /** Tap k's column within the patch, kx dilation. */
+    private int tapColumn(int k) {
+        return k % meta[4] * meta[10];
+    }
+
+    /** The input at row y, column x of the plane at {@code plane}; zero in the padding. */
+    private float patchValue(int plane, int y, int x) {
+        float v = 0f;
+        if (y >= 0 && y < meta[1] && x >= 0 && x < meta[2]) {
+            v = mem[plane + y * meta[2] + x];
+        }
+        return v;
+    }
+
+    /** The output gradient (at o0) of position s, out-channel 0 of the group: the next channel is one plane further. */
+    private int outputGradientColumn(int s) {
+        int positions = meta[11] * meta[12];
+        return o0 + ((meta[16] + s / positions) * meta[17] + meta[19]) * positions + s % positions;
     }
 
     /**
@@ -914,8 +1038,16 @@ public final class OpenClKernel extends Kernel {
 
     private void storeOne(int c, int row, int col, float v) {
         if (col < i3) {
-            int at = c + row * i7 + col;
-            mem[at] = f1 == 0f ? f0 * v : f0 * v + f1 * mem[at];
+            if (i1 == PATCHES) {
+                // A convolution's output: out-channel row of the group, position col, in NCHW.
+                int positions = meta[11] * meta[12];
+                int at = c + ((meta[16] + col / positions) * meta[17] + meta[19] + row) * positions + col % positions;
+                float bias = meta[20] != 0 ? mem[o3 + meta[19] + row] : 0f;
+                mem[at] = (f1 == 0f ? f0 * v : f0 * v + f1 * mem[at]) + bias;
+            } else {
+                int at = c + row * i7 + col;
+                mem[at] = f1 == 0f ? f0 * v : f0 * v + f1 * mem[at];
+            }
         }
     }
 
@@ -1104,7 +1236,8 @@ public final class OpenClKernel extends Kernel {
     // ---- convolution (geometry in meta) -------------------------------------------------------------
     // meta: 0 inChannels, 1 inH, 2 inW, 3 kernelH, 4 kernelW, 5 strideH, 6 strideW, 7 padH, 8 padW,
     // 9 dilationH, 10 dilationW, 11 outH, 12 outW, 13 group in-channels, 14 first channel of the group,
-    // 15 images in the chunk, 16 first image, 17 outChannels, 18 group out-channels, 19 first out-channel.
+    // 15 images in the chunk, 16 first image, 17 outChannels, 18 group out-channels, 19 first out-channel,
+    // 20 whether CONVOLUTION_GEMM adds a bias.
 
     /** IM2COL, NCHW_TO_COLUMNS and COL2IM: the convolution geometry in meta. */
     void columnsArgs(int from, int to) {
@@ -1219,6 +1352,31 @@ public final class OpenClKernel extends Kernel {
                 }
             }
             mem[o1 + (((meta[16] + image) * meta[0] + meta[14] + c) * inH + iy) * inW + ix] = sum;
+        }
+    }
+
+    /** FLIP_WEIGHTS: the convolution geometry in meta. */
+    void flipWeightsArgs(int weight, int flipped) {
+        o0 = weight;
+        o1 = flipped;
+    }
+
+    /**
+     * The weights of the input gradient's convolution (stride 1), from w [out-channel, group in-channel,
+     * ky, kx] at o0: flipped [in-channel, group out-channel, kh - 1 - ky, kw - 1 - kx] at o1, group by
+     * group. One thread per element.
+     */
+    private void flipWeightsElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int taps = meta[3] * meta[4];
+            int groupOut = meta[18];
+            int groupIn = meta[13];
+            int tap = e % taps;
+            int co = e / taps % groupOut;
+            int c = e / (taps * groupOut);
+            int grp = c / groupIn;
+            mem[o1 + e] = mem[o0 + ((grp * groupOut + co) * groupIn + c % groupIn) * taps + taps - 1 - tap];
         }
     }
 

@@ -125,10 +125,12 @@ class OpenClResidencyTest {
         float[] x = Tensor.randn(rng, 5 * 3 * 9 * 8).toArray();
         float[] w = Tensor.randn(rng, 4 * 27).toArray();
         float[] gy = Tensor.randn(rng, 5 * 4 * g.outH() * g.outW()).toArray();
-        float[][] whole = convolve(g, x, w, gy);
         long saved = OpenClBackend.columnBudget;
-        OpenClBackend.columnBudget = 27L * g.outH() * g.outW() * 2; // two images per chunk, the last alone
+        OpenClBackend.ConvolutionAlgorithm algorithm = OpenClBackend.convolutionAlgorithm();
+        OpenClBackend.useConvolutionAlgorithm(OpenClBackend.ConvolutionAlgorithm.COLUMNS); // the only one with chunks
         try {
+            float[][] whole = convolve(g, x, w, gy);
+            OpenClBackend.columnBudget = 27L * g.outH() * g.outW() * 2; // two images per chunk, the last alone
             float[][] chunked = convolve(g, x, w, gy);
             for (int i = 0; i < whole.length; i++) {
                 // Weight gradients add the chunks' partial sums, so they agree to rounding.
@@ -136,6 +138,7 @@ class OpenClResidencyTest {
             }
         } finally {
             OpenClBackend.columnBudget = saved;
+            OpenClBackend.useConvolutionAlgorithm(algorithm);
         }
     }
 
