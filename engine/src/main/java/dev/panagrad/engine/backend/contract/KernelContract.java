@@ -713,6 +713,11 @@ public final class KernelContract {
                         channels, spatial, Storage.wrap(m), Storage.wrap(invStd), Storage.wrap(gamma), training, rx, rg,
                         rb);
                 parts = concat(parts, rx.array(), rg.array(), rb.array());
+                // Without gamma and beta (affine off): only the input gradient, through the ReLU.
+                Storage nx = new Storage(x.length);
+                backends[k].batchNormReluBackward(Storage.wrap(x), Storage.wrap(reluMask), Storage.wrap(gy), batch,
+                        channels, spatial, Storage.wrap(m), Storage.wrap(invStd), null, training, nx, null, null);
+                parts = concat(parts, nx.array());
             }
             results[k] = parts;
         }

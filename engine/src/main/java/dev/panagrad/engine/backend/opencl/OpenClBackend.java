@@ -998,10 +998,37 @@ public final class OpenClBackend implements Backend {
     @Override
     public synchronized void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale,
                                            Storage shift, Storage y) {
+        channelAffine(x, batch, channels, spatial, scale, shift, y, false);
+    }
+
+    /** Fused: the ReLU in the same pass (Backend's definition is two kernels). */
+    @Override
+    public synchronized void channelAffineRelu(Storage x, int batch, int channels, int spatial, Storage scale,
+                                               Storage shift, Storage y) {
+        channelAffine(x, batch, channels, spatial, scale, shift, y, true);
+    }
+
+    private void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale, Storage shift, Storage y,
+                               boolean relu) {
         int count = batch * channels * spatial;
         try (Op op = op()) {
-            kernel.channelAffineArgs(op.in(x), op.in(scale), op.in(shift), op.out(y, count >= y.size()), channels, spatial);
+            kernel.channelAffineArgs(op.in(x), op.in(scale), op.in(shift), op.out(y, count >= y.size()), channels, spatial,
+                    relu);
             op.elements(OpenClKernel.CHANNEL_AFFINE, count);
+        }
+    }
+
+    /** Fused: one kernel (Backend's definition is two). */
+    @Override
+    public synchronized void addRelu(Storage a, Storage b, Storage out, int count) {
+        if (count <= 0) {
+            return;
+        }
+        try (Op op = op()) {
+            int ao = out == a ? op.inOut(a) : op.in(a);
+            int bo = op.in(b);
+            kernel.addReluArgs(ao, bo, out == a ? ao : op.out(out, count >= out.size()));
+            op.elements(OpenClKernel.ADD_RELU, count);
         }
     }
 
@@ -1009,37 +1036,44 @@ public final class OpenClBackend implements Backend {
     public synchronized void batchNormBackward(Storage x, Storage gradOut, int batch, int channels, int spatial,
                                                Storage mean, Storage invStd, Storage gamma, boolean training,
                                                Storage gradX, Storage gradGamma, Storage gradBeta) {
+        batchNormBackward(x, null, gradOut, batch, channels, spatial, mean, invStd, gamma, training, gradX, gradGamma,
+                gradBeta);
+    }
+
+    /** Fused: the two batch-norm kernels read the gradient through the ReLU's mask; the masked gradient is never written. */
+    @Override
+    public synchronized void batchNormReluBackward(Storage x, Storage y, Storage gradOut, int batch, int channels,
+                                                   int spatial, Storage mean, Storage invStd, Storage gamma,
+                                                   boolean training, Storage gradX, Storage gradGamma,
+                                                   Storage gradBeta) {
+        batchNormBackward(x, y, gradOut, batch, channels, spatial, mean, invStd, gamma, training, gradX, gradGamma,
+                gradBeta);
+    }
+
+    /** {@link #batchNormBackward}, of the gradient masked by {@code reluOutput > 0} unless that is null. */
+    private void batchNormBackward(Storage x, Storage reluOutput, Storage gradOut, int batch, int channels, int spatial,
+                                   Storage mean, Storage invStd, Storage gamma, boolean training, Storage gradX,
+                                   Storage gradGamma, Storage gradBeta) {
         try (Op op = op()) {
             int xo = op.in(x);
+            int yo = reluOutput == null ? -1 : op.in(reluOutput);
             int go = op.in(gradOut);
             int mo = op.in(mean);
             int io = op.in(invStd);
             int gammaAt = gamma == null ? 0 : op.in(gamma);
-            int sums = op.temporary(2L * channels, "batch-norm gradient sums");
-            kernel.bnBackwardSumsArgs(xo, go, mo, io, sums, batch, channels, spatial);
+            // The two sums per channel are beta's and gamma's gradients: written where those are, when asked for.
+            int sumDy = gradBeta != null ? op.out(gradBeta, channels >= gradBeta.size())
+                    : op.temporary(channels, "batch-norm sum of dy");
+            int sumDyXhat = gradGamma != null ? op.out(gradGamma, channels >= gradGamma.size())
+                    : op.temporary(channels, "batch-norm sum of dy xhat");
+            kernel.bnBackwardSumsArgs(xo, go, mo, io, sumDy, sumDyXhat, batch, channels, spatial, yo);
             op.groups(OpenClKernel.BN_BACKWARD_SUMS, channels);
-            if (gradBeta != null) {
-                pickEverySecond(op, sums, channels, op.out(gradBeta, channels >= gradBeta.size()));
-            }
-            if (gradGamma != null) {
-                pickEverySecond(op, sums + 1, channels, op.out(gradGamma, channels >= gradGamma.size()));
-            }
             if (gradX != null) {
                 int count = batch * channels * spatial;
-                kernel.bnBackwardInputArgs(xo, go, mo, io, sums, op.out(gradX, count >= gradX.size()), batch, channels,
-                        spatial, gammaAt, gamma != null, training);
+                kernel.bnBackwardInputArgs(xo, go, mo, io, sumDy, sumDyXhat, op.out(gradX, count >= gradX.size()), batch,
+                        channels, spatial, gammaAt, gamma != null, training, yo);
                 op.elements(OpenClKernel.BN_BACKWARD_INPUT, count);
             }
         }
-    }
-
-    /** {@code dst[c] = src[2c]} for {@code c < count}, on arena offsets. */
-    private void pickEverySecond(Op op, int src, int count, int dst) {
-        launcher.meta(new int[] {count}, OpenClKernel.META_SHAPE);
-        launcher.meta(new int[] {2}, OpenClKernel.META_STRIDES_A);
-        launcher.meta(new int[] {1}, OpenClKernel.META_STRIDES_B);
-        launcher.sendMeta();
-        kernel.stridedCopyArgs(src, dst, 1);
-        op.elements(OpenClKernel.STRIDED_COPY, count);
     }
 }

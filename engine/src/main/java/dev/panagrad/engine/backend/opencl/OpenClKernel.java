@@ -60,6 +60,7 @@ public final class OpenClKernel extends Kernel {
     static final int POLYNOMIAL_DIFFERENCE = 39;
     static final int CONVOLUTION_GEMM = 40;
     static final int FLIP_WEIGHTS = 41;
+    static final int ADD_RELU = 42;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -105,6 +106,7 @@ public final class OpenClKernel extends Kernel {
             case POLYNOMIAL_DIFFERENCE -> "polynomial difference";
             case CONVOLUTION_GEMM -> "convolution gemm (operands gathered)";
             case FLIP_WEIGHTS -> "flip weights";
+            case ADD_RELU -> "add + relu";
             default -> "op " + code;
         };
     }
@@ -262,14 +264,22 @@ public final class OpenClKernel extends Kernel {
         f0 = alpha;
     }
 
-    /** CHANNEL_AFFINE: {@code y = x scale[c] + shift[c]}. */
-    void channelAffineArgs(int x, int scale, int shift, int y, int channels, int spatial) {
+    /** CHANNEL_AFFINE: {@code y = x scale[c] + shift[c]}, then ReLU when {@code relu}. */
+    void channelAffineArgs(int x, int scale, int shift, int y, int channels, int spatial, boolean relu) {
         o0 = x;
         o1 = scale;
         o2 = shift;
         o3 = y;
         i0 = channels;
         i1 = spatial;
+        i2 = relu ? 1 : 0;
+    }
+
+    /** ADD_RELU: {@code out[i] = relu(a[i] + b[i])}; out may be a. */
+    void addReluArgs(int a, int b, int out) {
+        o0 = a;
+        o1 = b;
+        o2 = out;
     }
 
     @Override
@@ -372,7 +382,13 @@ public final class OpenClKernel extends Kernel {
             int i = getGlobalId(0);
             if (i < n) {
                 int c = (i / i1) % i0;
-                mem[o3 + i] = mem[o0 + i] * mem[o1 + c] + mem[o2 + c];
+                float y = mem[o0 + i] * mem[o1 + c] + mem[o2 + c];
+                mem[o3 + i] = i2 != 0 ? unaryValue(U_RELU, y, 0f, 0f) : y;
+            }
+        } else if (code == ADD_RELU) {
+            int i = getGlobalId(0);
+            if (i < n) {
+                mem[o2 + i] = unaryValue(U_RELU, mem[o0 + i] + mem[o1 + i], 0f, 0f);
             }
         } else if (code == BN_BACKWARD_SUMS) {
             bnBackwardSumsGroup();
@@ -1597,21 +1613,27 @@ public final class OpenClKernel extends Kernel {
         }
     }
 
-    /** BN_BACKWARD_SUMS. */
-    void bnBackwardSumsArgs(int x, int gy, int mean, int invStd, int sums, int batch, int channels, int spatial) {
+    /**
+     * BN_BACKWARD_SUMS: per channel, sum(dy) to {@code sumDy}, sum(dy xhat) to {@code sumDyXhat} (beta's and
+     * gamma's gradients); with {@code reluOutput} at least 0, dy is gy where that ReLU's output is positive.
+     */
+    void bnBackwardSumsArgs(int x, int gy, int mean, int invStd, int sumDy, int sumDyXhat, int batch, int channels,
+                            int spatial, int reluOutput) {
         o0 = x;
         o1 = gy;
         o2 = mean;
         o3 = invStd;
-        o4 = sums;
+        o4 = sumDy;
+        o5 = sumDyXhat;
         i0 = batch;
         i1 = channels;
         i2 = spatial;
+        i3 = reluOutput;
     }
 
     /**
-     * x at o0, dy at o1, mean at o2, invStd at o3; writes sum(dy) to o4 + 2c and sum(dy xhat) to
-     * o4 + 2c + 1 (the math: engine.ops.BatchNormalization).
+     * x at o0, gy at o1, mean at o2, invStd at o3; writes sum(dy) to o4 + c and sum(dy xhat) to o5 + c
+     * (the math: engine.ops.BatchNormalization); dy is gy, or gy masked by the ReLU output at i3 when i3 >= 0.
      */
     private void bnBackwardSumsGroup() {
         int c = getGroupId(0);
@@ -1623,26 +1645,28 @@ public final class OpenClKernel extends Kernel {
         float sumDyXhat = 0f;
         for (int e = lid; e < count; e += group) {
             int at = ((e / i2) * i1 + c) * i2 + e % i2;
-            float dy = mem[o1 + at];
+            float dy = i3 >= 0 ? unaryGrad(U_RELU, 0f, mem[i3 + at], mem[o1 + at], 0f, 0f) : mem[o1 + at];
             sumDy += dy;
             sumDyXhat += dy * (mem[o0 + at] - m) * is;
         }
         float totalDy = channelTreeSum(sumDy, 0);
         float totalDyXhat = channelTreeSum(sumDyXhat, 0);
         if (lid == 0) {
-            mem[o4 + 2 * c] = totalDy;
-            mem[o4 + 2 * c + 1] = totalDyXhat;
+            mem[o4 + c] = totalDy;
+            mem[o5 + c] = totalDyXhat;
         }
     }
 
     /** BN_BACKWARD_INPUT. */
-    void bnBackwardInputArgs(int x, int gy, int mean, int invStd, int sums, int gx, int batch, int channels,
-                             int spatial, int gamma, boolean withGamma, boolean training) {
+    void bnBackwardInputArgs(int x, int gy, int mean, int invStd, int sumDy, int sumDyXhat, int gx, int batch,
+                             int channels, int spatial, int gamma, boolean withGamma, boolean training, int reluOutput) {
+        i7 = reluOutput;
         o0 = x;
         o1 = gy;
         o2 = mean;
         o3 = invStd;
-        o4 = sums;
+        o4 = sumDy;
+        i6 = sumDyXhat;
         o5 = gx;
         i0 = batch;
         i1 = channels;
@@ -1653,7 +1677,8 @@ public final class OpenClKernel extends Kernel {
     }
 
     /**
-     * gx at o5 from x o0, dy o1, mean o2, invStd o3, sums o4, gamma at i4 (when i3 != 0); i5 training.
+     * gx at o5 from x o0, gy o1, mean o2, invStd o3, sum(dy) o4, sum(dy xhat) i6, gamma at i4 (when i3 != 0);
+     * i5 training; dy is gy, or gy masked by the ReLU output at i7 when i7 >= 0.
      */
     private void bnBackwardInputElement() {
         int i = getGlobalId(0);
@@ -1662,11 +1687,11 @@ public final class OpenClKernel extends Kernel {
             float count = i0 * i2;
             float is = mem[o3 + c];
             float k = (i3 != 0 ? mem[i4 + c] : 1f) * is;
-            float dy = mem[o1 + i];
+            float dy = i7 >= 0 ? unaryGrad(U_RELU, 0f, mem[i7 + i], mem[o1 + i], 0f, 0f) : mem[o1 + i];
             float v = k * dy;
             if (i5 != 0) {
                 float xhat = (mem[o0 + i] - mem[o2 + c]) * is;
-                v = k * (dy - mem[o4 + 2 * c] / count - xhat * mem[o4 + 2 * c + 1] / count);
+                v = k * (dy - mem[o4 + c] / count - xhat * mem[i6 + c] / count);
             }
             mem[o5 + i] = v;
         }
