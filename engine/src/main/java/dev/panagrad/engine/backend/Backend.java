@@ -218,6 +218,46 @@ public interface Backend {
                            Storage invStd, Storage gamma, boolean training, Storage gradX, Storage gradGamma,
                            Storage gradBeta);
 
+    /**
+     * Batch norm's per-channel constants from the statistics it normalises with: {@code invStd =
+     * (variance + eps)^-1/2}, {@code scale = gamma invStd}, {@code shift = beta - mean scale} (gamma null
+     * means 1, beta null 0); the math is in {@code engine.ops.BatchNormalization}. The default is the
+     * definition, five element-wise kernels over the channels; a backend whose launches cost more than
+     * that work may do it in one.
+     */
+    default void batchNormScaleShift(int channels, Storage mean, Storage variance, Storage gamma, Storage beta, float eps,
+                                     Storage invStd, Storage scale, Storage shift) {
+        int[] shape = {channels};
+        int[] unit = {1};
+        unary(UnaryOp.AFFINE, 1f, eps, variance, invStd, channels);
+        unary(UnaryOp.POW, -0.5f, 0f, invStd, invStd, channels);
+        if (gamma == null) {
+            copy(invStd, 0, scale, 0, channels);
+        } else {
+            binary(BinaryOp.MUL, shape, gamma, unit, invStd, unit, scale);
+        }
+        binary(BinaryOp.MUL, shape, mean, unit, scale, unit, shift);
+        if (beta == null) {
+            unary(UnaryOp.NEG, 0f, 0f, shift, shift, channels);
+        } else {
+            binary(BinaryOp.SUB, shape, beta, unit, shift, unit, shift);
+        }
+    }
+
+    /**
+     * Batch norm's running statistics after a training batch, in place: {@code runningMean = (1 - momentum)
+     * runningMean + momentum mean} and {@code runningVar = (1 - momentum) runningVar + momentum
+     * varianceFactor variance} (the factor n / (n - 1) makes the batch's variance unbiased, as PyTorch).
+     * The default is the definition, a scaling and an axpy for each.
+     */
+    default void batchNormRunningUpdate(int channels, float momentum, Storage mean, Storage variance,
+                                        float varianceFactor, Storage runningMean, Storage runningVar) {
+        unary(UnaryOp.AFFINE, 1f - momentum, -0f, runningMean, runningMean, channels);
+        axpy(channels, momentum, mean, runningMean);
+        unary(UnaryOp.AFFINE, 1f - momentum, -0f, runningVar, runningVar, channels);
+        axpy(channels, momentum * varianceFactor, variance, runningVar);
+    }
+
     // ---- fusions: each default is the definition, two kernels; a backend may do it in one pass ----------
 
     /** {@code y = max(x * scale[c] + shift[c], 0)}: {@link #channelAffine}, then ReLU, without writing y twice. */

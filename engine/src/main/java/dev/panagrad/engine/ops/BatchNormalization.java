@@ -2,11 +2,11 @@ package dev.panagrad.engine.ops;
 
 import dev.panagrad.engine.Autograd;
 import dev.panagrad.engine.Grad;
+import dev.panagrad.engine.Shape;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
 import dev.panagrad.engine.backend.Storage;
 import dev.panagrad.engine.Backends;
-import dev.panagrad.engine.backend.UnaryOp;
 
 /**
  * Batch normalisation over the channel dimension (1) of [N, C] or [N, C, ...], as {@code F.batch_norm}.
@@ -79,10 +79,11 @@ public final class BatchNormalization {
             var = Tensor.zeros(channels);
             be.batchNormStatistics(x.storage(), batch, channels, spatial, mean.storage(), var.storage());
             if (runningMean != null && runningVar != null) {
-                try (var ignored = Grad.disabled()) {
-                    runningMean.mulInPlace(1f - momentum).addInPlace(mean, momentum);
-                    runningVar.mulInPlace(1f - momentum).addInPlace(var, momentum * count / (count - 1f));
-                }
+                // running = (1 - momentum) running + momentum stat, the variance unbiased: times n / (n - 1)
+                be.batchNormRunningUpdate(channels, momentum, mean.storage(), var.storage(), count / (count - 1f),
+                        runningMean.storage(), runningVar.storage());
+                runningMean.storage().bumpVersion();
+                runningVar.storage().bumpVersion();
             }
         } else {
             if (runningMean == null || runningVar == null) {
@@ -180,15 +181,14 @@ public final class BatchNormalization {
     /** {invStd, scale, shift} per channel: invStd = (var + eps)^-1/2, scale = gamma invStd, shift = beta - mean scale. */
     private static Tensor[] scaleAndShift(Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps) {
         int channels = var.numel();
-        Backend be = Backends.current();
-        Tensor invStd = Tensor.zeros(channels);
-        be.unary(UnaryOp.AFFINE, 1f, eps, var.storage(), invStd.storage(), channels);
-        be.unary(UnaryOp.POW, -0.5f, 0f, invStd.storage(), invStd.storage(), channels);
-        try (var ignored = Grad.disabled()) {
-            Tensor scale = weight == null ? invStd : weight.mul(invStd);
-            Tensor shift = bias == null ? mean.mul(scale).neg() : bias.sub(mean.mul(scale));
-            return new Tensor[] {invStd, scale, shift};
-        }
+        Shape perChannel = Shape.of(channels); // each written in full
+        Tensor invStd = Tensor.empty(perChannel);
+        Tensor scale = Tensor.empty(perChannel);
+        Tensor shift = Tensor.empty(perChannel);
+        Backends.current().batchNormScaleShift(channels, mean.storage(), var.storage(),
+                weight == null ? null : weight.storage(), bias == null ? null : bias.storage(), eps, invStd.storage(),
+                scale.storage(), shift.storage());
+        return new Tensor[] {invStd, scale, shift};
     }
 
     private static void checkShapes(String op, Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,

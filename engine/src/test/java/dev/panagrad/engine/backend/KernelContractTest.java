@@ -54,8 +54,10 @@ class KernelContractTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         int failures = new KernelContract(new OffByOneUlp(), 0).runAll(new PrintStream(log, true, StandardCharsets.UTF_8));
         String text = log.toString(StandardCharsets.UTF_8);
-        assertThat(failures).isEqualTo(1);
+        // The running statistics' update is defined through axpy, so it fails with it.
+        assertThat(failures).isEqualTo(2);
         assertThat(text).contains("FAIL axpy matches the oracle: axpy n=1")
+                .contains("FAIL batch norm's per-channel constants and running statistics match the oracle")
                 .contains("ok   batch norm kernels on [3, 2, 83] match the oracle");
     }
 }

@@ -112,6 +112,8 @@ public final class KernelContract {
             cases.add(new Case("batch norm kernels on " + Arrays.toString(s) + " match the oracle",
                     () -> batchNorm(s[0], s[1], s[2])));
         }
+        cases.add(new Case("batch norm's per-channel constants and running statistics match the oracle",
+                this::batchNormChannels));
         return cases;
     }
 
@@ -723,6 +725,38 @@ public final class KernelContract {
         }
         assertClose("batch norm [" + batch + ", " + channels + ", " + spatial + "]", results[0], results[1],
                 2e-6 * Math.sqrt(batch * spatial) * 10);
+    }
+
+    /** invStd, scale and shift with and without gamma and beta, and the running statistics' update. */
+    private void batchNormChannels() {
+        for (int channels : new int[] {1, 7, 64, 100}) {
+            float[] mean = normal(channels);
+            float[] variance = positive(channels);
+            float[] gamma = normal(channels);
+            float[] beta = normal(channels);
+            float[] runningMean = normal(channels);
+            float[] runningVar = positive(channels);
+            float[][] results = new float[2][];
+            Backend[] backends = {tested, scalar};
+            for (int k = 0; k < 2; k++) {
+                float[] parts = new float[0];
+                for (int affine = 0; affine < 4; affine++) {
+                    Storage invStd = new Storage(channels);
+                    Storage scale = new Storage(channels);
+                    Storage shift = Storage.wrap(normal(channels)); // overwritten, whatever it held
+                    backends[k].batchNormScaleShift(channels, Storage.wrap(mean), Storage.wrap(variance),
+                            (affine & 1) != 0 ? Storage.wrap(gamma) : null, (affine & 2) != 0 ? Storage.wrap(beta) : null,
+                            1e-5f, invStd, scale, shift);
+                    parts = concat(parts, invStd.array(), scale.array(), shift.array());
+                }
+                Storage rm = Storage.wrap(runningMean.clone());
+                Storage rv = Storage.wrap(runningVar.clone());
+                backends[k].batchNormRunningUpdate(channels, 0.1f, Storage.wrap(mean), Storage.wrap(variance), 64f / 63f,
+                        rm, rv);
+                results[k] = concat(parts, rm.array(), rv.array());
+            }
+            assertClose("batch norm constants, " + channels + " channels", results[0], results[1], 2e-6);
+        }
     }
 
     // ---- inputs and comparison -----------------------------------------------------------------------

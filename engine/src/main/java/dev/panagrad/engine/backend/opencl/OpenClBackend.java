@@ -995,6 +995,29 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /** One kernel (Backend's definition is five). */
+    @Override
+    public synchronized void batchNormScaleShift(int channels, Storage mean, Storage variance, Storage gamma,
+                                                 Storage beta, float eps, Storage invStd, Storage scale, Storage shift) {
+        try (Op op = op()) {
+            kernel.bnScaleShiftArgs(op.in(mean), op.in(variance), gamma == null ? -1 : op.in(gamma),
+                    beta == null ? -1 : op.in(beta), eps, op.out(invStd, channels >= invStd.size()),
+                    op.out(scale, channels >= scale.size()), op.out(shift, channels >= shift.size()));
+            op.elements(OpenClKernel.BN_SCALE_SHIFT, channels);
+        }
+    }
+
+    /** One kernel (Backend's definition is four). */
+    @Override
+    public synchronized void batchNormRunningUpdate(int channels, float momentum, Storage mean, Storage variance,
+                                                    float varianceFactor, Storage runningMean, Storage runningVar) {
+        try (Op op = op()) {
+            kernel.bnRunningUpdateArgs(op.in(mean), op.in(variance), op.inOut(runningMean), op.inOut(runningVar), momentum,
+                    varianceFactor);
+            op.elements(OpenClKernel.BN_RUNNING_UPDATE, channels);
+        }
+    }
+
     @Override
     public synchronized void channelAffine(Storage x, int batch, int channels, int spatial, Storage scale,
                                            Storage shift, Storage y) {

@@ -61,6 +61,8 @@ public final class OpenClKernel extends Kernel {
     static final int CONVOLUTION_GEMM = 40;
     static final int FLIP_WEIGHTS = 41;
     static final int ADD_RELU = 42;
+    static final int BN_SCALE_SHIFT = 43;
+    static final int BN_RUNNING_UPDATE = 44;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -107,6 +109,8 @@ public final class OpenClKernel extends Kernel {
             case CONVOLUTION_GEMM -> "convolution gemm (operands gathered)";
             case FLIP_WEIGHTS -> "flip weights";
             case ADD_RELU -> "add + relu";
+            case BN_SCALE_SHIFT -> "batch-norm scale and shift";
+            case BN_RUNNING_UPDATE -> "batch-norm running statistics";
             default -> "op " + code;
         };
     }
@@ -390,6 +394,10 @@ public final class OpenClKernel extends Kernel {
             if (i < n) {
                 mem[o2 + i] = unaryValue(U_RELU, mem[o0 + i] + mem[o1 + i], 0f, 0f);
             }
+        } else if (code == BN_SCALE_SHIFT) {
+            bnScaleShiftChannel();
+        } else if (code == BN_RUNNING_UPDATE) {
+            bnRunningUpdateChannel();
         } else if (code == BN_BACKWARD_SUMS) {
             bnBackwardSumsGroup();
         } else if (code == BN_BACKWARD_INPUT) {
@@ -1610,6 +1618,54 @@ public final class OpenClKernel extends Kernel {
         if (lid == 0) {
             mem[o1 + c] = mean;
             mem[o2 + c] = variance;
+        }
+    }
+
+    /** BN_SCALE_SHIFT: invStd, scale and shift per channel from mean and variance (gamma, beta: negative offset for none). */
+    void bnScaleShiftArgs(int mean, int variance, int gamma, int beta, float eps, int invStd, int scale, int shift) {
+        o0 = mean;
+        o1 = variance;
+        o2 = gamma;
+        o3 = beta;
+        f0 = eps;
+        o4 = invStd;
+        o5 = scale;
+        i0 = shift;
+    }
+
+    /**
+     * One thread per channel: invStd = (variance + eps)^-1/2, scale = gamma invStd, shift = beta - mean scale
+     * (Backend.batchNormScaleShift's definition, with the same element-wise functions).
+     */
+    private void bnScaleShiftChannel() {
+        int c = getGlobalId(0);
+        if (c < n) {
+            float is = unaryValue(U_POW, unaryValue(U_AFFINE, mem[o1 + c], 1f, f0), -0.5f, 0f);
+            float scale = o2 >= 0 ? mem[o2 + c] * is : is;
+            float meanScale = mem[o0 + c] * scale;
+            mem[o4 + c] = is;
+            mem[o5 + c] = scale;
+            mem[i0 + c] = o3 >= 0 ? mem[o3 + c] - meanScale : -meanScale;
+        }
+    }
+
+    /** BN_RUNNING_UPDATE: the running statistics, in place, from this batch's mean and variance. */
+    void bnRunningUpdateArgs(int mean, int variance, int runningMean, int runningVar, float momentum,
+                             float varianceFactor) {
+        o0 = mean;
+        o1 = variance;
+        o2 = runningMean;
+        o3 = runningVar;
+        f0 = momentum;
+        f1 = varianceFactor;
+    }
+
+    /** One thread per channel: running = (1 - momentum) running + momentum stat, the variance times its factor. */
+    private void bnRunningUpdateChannel() {
+        int c = getGlobalId(0);
+        if (c < n) {
+            mem[o2 + c] = unaryValue(U_AFFINE, mem[o2 + c], 1f - f0, -0f) + f0 * mem[o0 + c];
+            mem[o3 + c] = unaryValue(U_AFFINE, mem[o3 + c], 1f - f0, -0f) + f0 * f1 * mem[o1 + c];
         }
     }
 
