@@ -42,9 +42,7 @@ public abstract class BatchNorm extends Module {
     public Tensor forward(Tensor x) {
         checkInput(x);
         if (isTraining()) {
-            try (var ignored = Grad.disabled()) {
-                batchesTracked.copyFrom(batchesTracked.add(1f));
-            }
+            countBatch();
         }
         return Functional.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
     }
@@ -73,11 +71,18 @@ public abstract class BatchNorm extends Module {
             return BatchNormalization.batchNormReluEvalInPlace(x, runningMean, runningVar, weight, bias, eps);
         }
         if (isTraining()) {
-            try (var ignored = Grad.disabled()) {
-                batchesTracked.copyFrom(batchesTracked.add(1f));
-            }
+            countBatch();
         }
         return BatchNormalization.batchNormRelu(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+    }
+
+    /**
+     * num_batches_tracked += 1, written on the host: no kernel reads the counter, so on a device backend it
+     * stays in host memory instead of costing two launches a batch.
+     */
+    private void countBatch() {
+        batchesTracked.storage().array()[0] += 1f;
+        batchesTracked.storage().bumpVersion();
     }
 
     public Tensor weight() {
