@@ -704,8 +704,8 @@ public final class OpenClBackend implements Backend {
          * One GEMM per group whose operands the kernel reads where they lie: the forward pass multiplies the
          * weights by the input's patches and writes NCHW; the weight gradient multiplies the output gradient
          * by the transposed patches; the input gradient of a stride-1 convolution is the forward pass of
-         * the output gradient with the weights flipped. No column matrix is written: one launch per group
-         * (two for the input gradient), and no temporaries but the flipped weights.
+         * the output gradient with the weights read flipped. No column matrix is written: one launch per
+         * group, and no temporaries.
          */
         IMPLICIT,
         /**
@@ -797,7 +797,7 @@ public final class OpenClBackend implements Backend {
             int bo = bias == null ? 0 : op.in(bias);
             int oo = op.out(out, true);
             if (convolutionAlgorithm == ConvolutionAlgorithm.IMPLICIT) {
-                convolveImplicit(op, g, xo, wo, bias != null, bo, oo);
+                convolveImplicit(op, g, OpenClKernel.MATRIX, xo, wo, bias != null, bo, oo);
                 return;
             }
             int k = g.patchSize();
@@ -817,15 +817,17 @@ public final class OpenClBackend implements Backend {
 
     /**
      * out = conv(x, w) (+ bias), group by group: the weights [group out-channels, patch] times the input's
-     * patches [patch, (image, oy, ox)], written as NCHW (OpenClKernel.gemmTile).
+     * patches [patch, (image, oy, ox)], written as NCHW (OpenClKernel.gemmTile). The weights are read as
+     * {@code weightLayout}: a matrix, or another convolution's weights flipped for its input gradient.
      */
-    private void convolveImplicit(Op op, ConvGeometry g, int xo, int wo, boolean withBias, int bo, int oo) {
+    private void convolveImplicit(Op op, ConvGeometry g, int weightLayout, int xo, int wo, boolean withBias, int bo,
+                                  int oo) {
         int k = g.patchSize();
         int og = g.groupOutChannels();
         int columns = g.batch() * g.outH() * g.outW();
         forEachGroup(g, withBias, grp -> {
             kernel.convolutionOutputArgs(bo);
-            gemmAt(op, OpenClKernel.CONVOLUTION_GEMM, OpenClKernel.MATRIX, OpenClKernel.PATCHES, og, columns, k, 1f,
+            gemmAt(op, OpenClKernel.CONVOLUTION_GEMM, weightLayout, OpenClKernel.PATCHES, og, columns, k, 1f,
                     wo + grp * og * k, k, xo, 0, 0f, oo, 0);
         });
     }
@@ -859,13 +861,7 @@ public final class OpenClBackend implements Backend {
             int k = g.patchSize();
             int og = g.groupOutChannels();
             if (convolutionAlgorithm == ConvolutionAlgorithm.IMPLICIT && inputGradientIsConvolution(g)) {
-                int weights = g.outChannels() * k;
-                int flipped = op.temporary(weights, "flipped convolution weights");
-                launcher.meta(convolutionMeta(g, 0, 0, g.batch(), false), 0);
-                launcher.sendMeta();
-                kernel.flipWeightsArgs(wo, flipped);
-                op.elements(OpenClKernel.FLIP_WEIGHTS, weights);
-                convolveImplicit(op, inputGradientGeometry(g), go, flipped, false, 0, xo);
+                convolveImplicit(op, inputGradientGeometry(g), OpenClKernel.FLIPPED_WEIGHTS, go, wo, false, 0, xo);
                 return;
             }
             int gcol = op.temporary(k * chunkColumns(g), "convolution column gradients");

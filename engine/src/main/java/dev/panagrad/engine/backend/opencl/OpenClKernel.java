@@ -59,7 +59,6 @@ public final class OpenClKernel extends Kernel {
     static final int GEMM_WIDE = 38;
     static final int POLYNOMIAL_DIFFERENCE = 39;
     static final int CONVOLUTION_GEMM = 40;
-    static final int FLIP_WEIGHTS = 41;
     static final int ADD_RELU = 42;
     static final int BN_SCALE_SHIFT = 43;
     static final int BN_RUNNING_UPDATE = 44;
@@ -107,7 +106,6 @@ public final class OpenClKernel extends Kernel {
             case GEMM_WIDE -> "gemm 128 x 64";
             case POLYNOMIAL_DIFFERENCE -> "polynomial difference";
             case CONVOLUTION_GEMM -> "convolution gemm (operands gathered)";
-            case FLIP_WEIGHTS -> "flip weights";
             case ADD_RELU -> "add + relu";
             case BN_SCALE_SHIFT -> "batch-norm scale and shift";
             case BN_RUNNING_UPDATE -> "batch-norm running statistics";
@@ -162,6 +160,12 @@ public final class OpenClKernel extends Kernel {
     static final int MATRIX_TRANSPOSED = 1;
     /** A: the output gradient [image, out-channel, position] read as rows (out-channel) by columns (image, position). */
     static final int OUTPUT_GRADIENT = 2;
+    /**
+     * A: a convolution's weights [out-channel, in-channel, ky, kx] flipped and transposed, rows (in-channel)
+     * by columns (out-channel, kh - 1 - ky, kw - 1 - kx): the weights of its input gradient's convolution.
+     * The geometry in meta is that convolution's, whose out-channels are the weights' in-channels.
+     */
+    static final int FLIPPED_WEIGHTS = 5;
     /** B: the input's patches, rows (channel, ky, kx) by columns (image, oy, ox); C is then written as NCHW. */
     static final int PATCHES = 3;
     /** B: the same patches transposed, rows (image, oy, ox) by columns (channel, ky, kx). */
@@ -362,8 +366,7 @@ public final class OpenClKernel extends Kernel {
             columnsToNchwColumn();
         } else if (code == NCHW_TO_COLUMNS) {
             nchwToColumnsColumn();
-        } else if (code == FLIP_WEIGHTS) {
-            flipWeightsElement();
+
         } else if (code == COL2IM) {
             col2imElement();
         } else if (code == CHANNEL_SUM) {
@@ -811,8 +814,9 @@ public final class OpenClKernel extends Kernel {
      *
      * <p>A convolution (CONVOLUTION_GEMM) runs through the same loop with its operands read where they
      * lie, so that no column matrix is written. The forward pass reads B as the input's {@link #PATCHES}
-     * and writes C as NCHW; the weight gradient reads A as the {@link #OUTPUT_GRADIENT} and B as
-     * {@link #PATCHES_TRANSPOSED}. A patch element x[image, channel, oy s - pad + ky d, ox s - pad + kx d]
+     * and writes C as NCHW (the input gradient of a stride-1 convolution is such a pass over the output
+     * gradient, A read as {@link #FLIPPED_WEIGHTS}); the weight gradient reads A as the
+     * {@link #OUTPUT_GRADIENT} and B as {@link #PATCHES_TRANSPOSED}. A patch element x[image, channel, oy s - pad + ky d, ox s - pad + kx d]
      * (zero outside the image) is the sum of a part that depends on the position (image, oy, ox) and a
      * part that depends on the tap (channel, ky, kx). A block's B columns stay the same over the whole k
      * loop, so their parts are found once per work-group, into {@code gatherColumns}; each thread finds
@@ -850,7 +854,10 @@ public final class OpenClKernel extends Kernel {
             int pk = p0 + tx;
             int pb = p0 + ty;
             // A gathered A's column, and a gathered B's row: the parts that do not change with q.
-            int aColumn = i0 == OUTPUT_GRADIENT && pk < kEnd ? outputGradientColumn(pk) : 0;
+            int aColumn = 0;
+            if (pk < kEnd) {
+                aColumn = i0 == OUTPUT_GRADIENT ? outputGradientColumn(pk) : i0 == FLIPPED_WEIGHTS ? flippedWeightColumn(pk) : 0;
+            }
             int bRowOffset = 0;
             int bRowY = 0;
             int bRowX = 0;
@@ -871,6 +878,8 @@ public final class OpenClKernel extends Kernel {
                             av = mem[o0 + pk * i5 + row];
                         } else if (i0 == OUTPUT_GRADIENT) {
                             av = mem[aColumn + row * meta[11] * meta[12]];
+                        } else if (i0 == FLIPPED_WEIGHTS) {
+                            av = mem[aColumn + row * meta[3] * meta[4]];
                         } else {
                             av = mem[o0 + row * i5 + pk];
                         }
@@ -961,6 +970,16 @@ public final class OpenClKernel extends Kernel {
             v = mem[plane + y * meta[2] + x];
         }
         return v;
+    }
+
+    /**
+     * The flipped weight (w at o0, FLIPPED_WEIGHTS) of column k = (out-channel, tap) for in-channel 0: the next
+     * in-channel is one kernel further. The weights' out-channel is this convolution's in-channel, their
+     * in-channels per group its out-channels per group (meta[18]).
+     */
+    private int flippedWeightColumn(int k) {
+        int taps = meta[3] * meta[4];
+        return o0 + k / taps * meta[18] * taps + taps - 1 - k % taps;
     }
 
     /** The output gradient (at o0) of position s, out-channel 0 of the group: the next channel is one plane further. */
@@ -1376,31 +1395,6 @@ public final class OpenClKernel extends Kernel {
                 }
             }
             mem[o1 + (((meta[16] + image) * meta[0] + meta[14] + c) * inH + iy) * inW + ix] = sum;
-        }
-    }
-
-    /** FLIP_WEIGHTS: the convolution geometry in meta. */
-    void flipWeightsArgs(int weight, int flipped) {
-        o0 = weight;
-        o1 = flipped;
-    }
-
-    /**
-     * The weights of the input gradient's convolution (stride 1), from w [out-channel, group in-channel,
-     * ky, kx] at o0: flipped [in-channel, group out-channel, kh - 1 - ky, kw - 1 - kx] at o1, group by
-     * group. One thread per element.
-     */
-    private void flipWeightsElement() {
-        int e = getGlobalId(0);
-        if (e < n) {
-            int taps = meta[3] * meta[4];
-            int groupOut = meta[18];
-            int groupIn = meta[13];
-            int tap = e % taps;
-            int co = e / taps % groupOut;
-            int c = e / (taps * groupOut);
-            int grp = c / groupIn;
-            mem[o1 + e] = mem[o0 + ((grp * groupOut + co) * groupIn + c % groupIn) * taps + taps - 1 - tap];
         }
     }
 
