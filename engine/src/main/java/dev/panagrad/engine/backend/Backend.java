@@ -67,6 +67,27 @@ public interface Backend {
                  float weightDecay, float momentum, float dampening, boolean nesterov);
 
     /**
+     * {@link #sgdStep} on several tensors with the same hyper-parameters: tensor t has {@code counts[t]}
+     * elements, {@code params[t]}, {@code grads[t]}, {@code momentumBuffers[t]} and {@code first[t]};
+     * {@code momentumBuffers} is null for plain SGD. The default steps each tensor in turn; a backend whose
+     * launches cost more than a small tensor's update may do them all in one.
+     */
+    default void sgdSteps(int[] counts, Storage[] params, Storage[] grads, Storage[] momentumBuffers, boolean[] first,
+                          float lr, float weightDecay, float momentum, float dampening, boolean nesterov) {
+        int tensors = counts.length;
+        if (params.length != tensors || grads.length != tensors || first.length != tensors
+                || momentumBuffers != null && momentumBuffers.length != tensors) {
+            throw new IllegalArgumentException("sgdSteps: " + tensors + " counts, " + params.length + " parameters, "
+                    + grads.length + " gradients, " + (momentumBuffers == null ? "no" : momentumBuffers.length)
+                    + " momentum buffers and " + first.length + " first-step flags; expected one of each per tensor");
+        }
+        for (int t = 0; t < tensors; t++) {
+            sgdStep(counts[t], params[t], grads[t], momentumBuffers == null ? null : momentumBuffers[t], first[t], lr,
+                    weightDecay, momentum, dampening, nesterov);
+        }
+    }
+
+    /**
      * The element-wise pass of a polynomial kernel compared on two arrays: for
      * {@code g(s) = c[0] + c[1] s + ... + c[P] s^P} and {@code d = g(a[i]) - g(b[i])}, writes
      * {@code squared[i] = d^2} and {@code weighted[i] = d g'(a[i])} for {@code i < count}. The

@@ -1,11 +1,12 @@
 package dev.panagrad.nn.optim;
 
-import dev.panagrad.engine.Grad;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.TensorScope;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.nn.DType;
 import dev.panagrad.nn.StateDict;
+import dev.panagrad.engine.backend.Storage;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,24 +44,39 @@ public final class Sgd extends Optimizer {
 
     @Override
     public void step() {
-        try (var ignored = Grad.disabled()) {
-            for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i);
-                if (p.grad() == null) {
-                    continue;
-                }
-                boolean first = momentum != 0 && buffers[i] == null;
-                if (first) {
-                    buffers[i] = TensorScope.escape(Tensor.zeros(p.shape())); // state: outlives the step's scope
-                }
-                // One pass over the parameter, its gradient and its momentum: the rule above, fused.
-                Backends.current().sgdStep(p.numel(), p.storage(), p.grad().storage(),
-                        momentum != 0 ? buffers[i].storage() : null, first, (float) lr(), (float) weightDecay,
-                        (float) momentum, (float) dampening, nesterov);
-                p.storage().bumpVersion();
-                if (momentum != 0) {
-                    buffers[i].storage().bumpVersion();
-                }
+        List<Integer> stepped = new ArrayList<>(params.size());
+        for (int i = 0; i < params.size(); i++) {
+            if (params.get(i).grad() != null) {
+                stepped.add(i);
+            }
+        }
+        int tensors = stepped.size();
+        int[] counts = new int[tensors];
+        Storage[] p = new Storage[tensors];
+        Storage[] g = new Storage[tensors];
+        Storage[] b = momentum != 0 ? new Storage[tensors] : null;
+        boolean[] first = new boolean[tensors];
+        for (int t = 0; t < tensors; t++) {
+            int i = stepped.get(t);
+            Tensor param = params.get(i);
+            first[t] = momentum != 0 && buffers[i] == null;
+            if (first[t]) {
+                buffers[i] = TensorScope.escape(Tensor.zeros(param.shape())); // state: outlives the step's scope
+            }
+            counts[t] = param.numel();
+            p[t] = param.storage();
+            g[t] = param.grad().storage();
+            if (b != null) {
+                b[t] = buffers[i].storage();
+            }
+        }
+        // One pass over each parameter, its gradient and its momentum: the rule above, fused; all tensors in one call.
+        Backends.current().sgdSteps(counts, p, g, b, first, (float) lr(), (float) weightDecay, (float) momentum,
+                (float) dampening, nesterov);
+        for (int t = 0; t < tensors; t++) {
+            p[t].bumpVersion();
+            if (b != null) {
+                b[t].bumpVersion();
             }
         }
     }

@@ -71,6 +71,7 @@ public final class KernelContract {
         cases.add(new Case("polynomial difference of degree 0 to 4 matches the oracle", this::polynomialDifference));
         cases.add(new Case("sgd step matches the oracle with and without momentum, first and later steps, Nesterov",
                 this::sgdStep));
+        cases.add(new Case("sgd steps on several tensors at once match the oracle", this::sgdSteps));
         for (int[] s : REDUCE_SHAPES) {
             cases.add(new Case("reductions of " + Arrays.toString(s) + " match the oracle", () -> reductions(s[0], s[1], s[2])));
         }
@@ -294,6 +295,45 @@ public final class KernelContract {
                     assertClose("sgd step n=" + n + " " + Arrays.toString(s) + " first=" + first, out[0], out[1], 3e-7);
                 }
             }
+        }
+    }
+
+    /** Tensors of different lengths (one empty), some on their first step, in every setting of {@link #sgdStep}. */
+    private void sgdSteps() {
+        int[] counts = {5, 0, 1, 300, 17, 1031};
+        boolean[] first = {true, false, false, true, false, false};
+        float[][] settings = {{0.1f, 5e-4f, 0f, 0f, 0f}, {0.05f, 1e-3f, 0.9f, 0.1f, 0f}, {0.1f, 5e-4f, 0.9f, 0f, 1f}};
+        for (float[] s : settings) {
+            boolean withMomentum = s[2] != 0f;
+            float[][] p = new float[counts.length][];
+            float[][] g = new float[counts.length][];
+            float[][] b = new float[counts.length][];
+            for (int t = 0; t < counts.length; t++) {
+                p[t] = normal(counts[t]);
+                g[t] = normal(counts[t]);
+                b[t] = normal(counts[t]);
+            }
+            float[][] out = new float[2][];
+            Backend[] backends = {tested, scalar};
+            for (int k = 0; k < 2; k++) {
+                Storage[] ps = new Storage[counts.length];
+                Storage[] gs = new Storage[counts.length];
+                Storage[] bs = withMomentum ? new Storage[counts.length] : null;
+                for (int t = 0; t < counts.length; t++) {
+                    ps[t] = Storage.wrap(p[t].clone());
+                    gs[t] = Storage.wrap(g[t]);
+                    if (bs != null) {
+                        bs[t] = Storage.wrap(b[t].clone());
+                    }
+                }
+                backends[k].sgdSteps(counts, ps, gs, bs, first, s[0], s[1], s[2], s[3], s[4] != 0f);
+                float[] all = new float[0];
+                for (int t = 0; t < counts.length; t++) {
+                    all = concat(all, ps[t].array(), bs != null ? bs[t].array() : new float[0]);
+                }
+                out[k] = all;
+            }
+            assertClose("sgd steps " + Arrays.toString(s), out[0], out[1], 3e-7);
         }
     }
 

@@ -506,6 +506,41 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /** One launch for all the tensors, which a table in the index stage locates (Backend's default is one per tensor). */
+    @Override
+    public synchronized void sgdSteps(int[] counts, Storage[] params, Storage[] grads, Storage[] momentumBuffers,
+                                      boolean[] first, float lr, float weightDecay, float momentum, float dampening,
+                                      boolean nesterov) {
+        int tensors = counts.length;
+        if (tensors <= 1 || params.length != tensors || grads.length != tensors || first.length != tensors
+                || momentumBuffers != null && momentumBuffers.length != tensors) {
+            Backend.super.sgdSteps(counts, params, grads, momentumBuffers, first, lr, weightDecay, momentum, dampening,
+                    nesterov); // one tensor needs no table; mismatched arrays get the default's message
+            return;
+        }
+        int[] table = new int[tensors + 1 + 4 * tensors];
+        long total = 0;
+        try (Op op = op()) {
+            for (int t = 0; t < tensors; t++) {
+                table[t] = (int) total;
+                total += counts[t];
+                table[tensors + 1 + t] = op.inOut(params[t]);
+                table[tensors + 1 + tensors + t] = op.in(grads[t]);
+                Storage b = momentumBuffers == null ? null : momentumBuffers[t];
+                table[tensors + 1 + 2 * tensors + t] = b == null ? 0 : first[t] ? op.out(b, true) : op.inOut(b);
+                table[tensors + 1 + 3 * tensors + t] = first[t] ? 1 : 0;
+            }
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("sgdSteps: " + total + " elements in " + tensors
+                        + " tensors; one launch takes at most " + Integer.MAX_VALUE);
+            }
+            table[tensors] = (int) total;
+            launcher.indices(table);
+            kernel.sgdStepsArgs(tensors, momentumBuffers != null, nesterov, lr, weightDecay, momentum, dampening);
+            op.elements(OpenClKernel.SGD_STEPS, (int) total);
+        }
+    }
+
     @Override
     public synchronized void polynomialDifference(float[] coefficients, Storage a, Storage b, int count,
                                                   Storage squared, Storage weighted) {

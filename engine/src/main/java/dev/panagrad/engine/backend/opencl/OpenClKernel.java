@@ -62,6 +62,7 @@ public final class OpenClKernel extends Kernel {
     static final int ADD_RELU = 42;
     static final int BN_SCALE_SHIFT = 43;
     static final int BN_RUNNING_UPDATE = 44;
+    static final int SGD_STEPS = 45;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -109,6 +110,7 @@ public final class OpenClKernel extends Kernel {
             case ADD_RELU -> "add + relu";
             case BN_SCALE_SHIFT -> "batch-norm scale and shift";
             case BN_RUNNING_UPDATE -> "batch-norm running statistics";
+            case SGD_STEPS -> "sgd steps (all tensors)";
             default -> "op " + code;
         };
     }
@@ -336,6 +338,8 @@ public final class OpenClKernel extends Kernel {
             }
         } else if (code == SGD_STEP) {
             sgdElement();
+        } else if (code == SGD_STEPS) {
+            sgdStepsElement();
         } else if (code == POLYNOMIAL_DIFFERENCE) {
             polynomialDifferenceElement();
         } else if (code == REDUCE_ROWS) {
@@ -660,15 +664,57 @@ public final class OpenClKernel extends Kernel {
     private void sgdElement() {
         int e = getGlobalId(0);
         if (e < n) {
-            float p = mem[o0 + e];
-            float d = mem[o1 + e] + f1 * p;
-            if (i0 != 0) {
-                float m = i1 != 0 ? d : mem[o2 + e] * f2 + (1f - f3) * d;
-                mem[o2 + e] = m;
-                d = i2 != 0 ? d + f2 * m : m;
-            }
-            mem[o0 + e] = p + -f0 * d;
+            sgdUpdate(o0 + e, o1 + e, o2 + e, i1);
         }
+    }
+
+    /**
+     * SGD_STEPS: the hyper-parameters as for SGD_STEP; i3 tensors. The index stage holds the table: element
+     * offsets where each tensor starts (i3 + 1 of them, the last the total), then per tensor its parameter,
+     * gradient and momentum-buffer offsets and its first-step flag, each i3 long.
+     */
+    void sgdStepsArgs(int tensors, boolean withMomentum, boolean nesterov, float lr, float weightDecay, float momentum,
+                      float dampening) {
+        i0 = withMomentum ? 1 : 0;
+        i2 = nesterov ? 1 : 0;
+        i3 = tensors;
+        f0 = lr;
+        f1 = weightDecay;
+        f2 = momentum;
+        f3 = dampening;
+    }
+
+    /** One SGD step for element e of all the tensors: a binary search of the table finds e's tensor. */
+    private void sgdStepsElement() {
+        int e = getGlobalId(0);
+        if (e < n) {
+            int t = 0;
+            int end = i3;
+            while (end - t > 1) {
+                int mid = (t + end) / 2;
+                if (istage[mid] <= e) {
+                    t = mid;
+                } else {
+                    end = mid;
+                }
+            }
+            int within = e - istage[t]; // (not "local": a word of OpenCL C)
+            int table = i3 + 1;
+            sgdUpdate(istage[table + t] + within, istage[table + i3 + t] + within, istage[table + 2 * i3 + t] + within,
+                    istage[table + 3 * i3 + t]);
+        }
+    }
+
+    /** The SGD rule (Backend.sgdStep) on one element: parameter, gradient and momentum buffer at these offsets. */
+    private void sgdUpdate(int param, int grad, int buffer, int first) {
+        float p = mem[param];
+        float d = mem[grad] + f1 * p;
+        if (i0 != 0) {
+            float m = first != 0 ? d : mem[buffer] * f2 + (1f - f3) * d;
+            mem[buffer] = m;
+            d = i2 != 0 ? d + f2 * m : m;
+        }
+        mem[param] = p + -f0 * d;
     }
 
     /** POLYNOMIAL_DIFFERENCE: the coefficients in the stage. */
