@@ -30,7 +30,8 @@ for w in "gemm n=256" "resnet20 train batch=8" "resnet56 train batch=8" "resnet2
 done
 grep -Eq "^\| resnet20 train batch=8 \| img/s \| [0-9.]+ \| [0-9.]+ \|" "$report" || fail "no CPU row for resnet20 train batch=8"
 grep -Eq "convolutions through columns: ([0-9]+) of \1 cases pass" "$report" || fail "the convolution cases through columns did not pass"
-for w in "resnet20 train batch=8" "resnet20 train batch=4" "resnet20 infer batch=8"; do
+for w in "resnet20 train batch=8" "resnet20 train batch=4" "resnet20 infer batch=8" \
+    "conv 3x3 16->16 on 32x32, batch 8, forward" "conv 3x3 64->64 on 8x8, batch 8, weight gradient"; do
   grep -Eq "^\| $w \| [0-9.]+ \| [0-9.]+ \| [0-9.]+x \|" "$report" || fail "no implicit-over-columns row for '$w'"
 done
 echo "check-blind-run: the bundle ran blind on $(sed -n 's/^Backend: opencl (\([A-Z]* [^;,]*\).*/\1/p' "$report" | head -n 1); $out"

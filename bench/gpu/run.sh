@@ -86,7 +86,9 @@ export LD_LIBRARY_PATH="$bundle/lib$extra_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PA
 # limit on one buffer); a heap not much larger keeps collections frequent, and only a collection returns
 # the arena regions of dead tensors.
 heap_mib=$(awk '/MemTotal/ {m = int($2 / 1024 / 2); if (m > 16384) m = 16384; print m}' /proc/meminfo)
-flags=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseG1GC "-Xmx${heap_mib}m" -Xss4m)
+# A crash of the JVM (a driver fault, say) leaves its report in OUTDIR, which comes back from a blind run.
+flags=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseG1GC "-Xmx${heap_mib}m" -Xss4m
+  "-XX:ErrorFile=$out/hs_err_pid%p.log")
 if [ -n "$quick" ]; then
   flags+=(-Dpanagrad.opencl.memoryMB=1024)
   java_limit=300; budget=120; torch_limit=120
@@ -98,6 +100,9 @@ timeout "$java_limit" "$java" "${flags[@]}" -cp "$bundle/panagrad-gpu.jar" dev.p
   "$out" $quick --budget "$budget" 2>&1 | tee -a "$out/panagrad.log"
 status=${PIPESTATUS[0]}
 [ "$status" = 124 ] && echo "Panagrad stopped after $java_limit s" | tee -a "$out/panagrad.log"
+how="GpuRun exit status: $status"
+[ "$status" -gt 128 ] && [ "$status" != 124 ] && how="$how (signal $((status - 128)); see hs_err_pid*.log if the JVM wrote one)"
+echo "$how" | tee -a "$out/panagrad.log" >> "$machine"
 
 # ---- PyTorch CUDA on the same workloads --------------------------------------------------------------
 echo "== PyTorch ==" | tee "$out/torch.log"

@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class GpuReport {
     static final String OPENCL = "panagrad opencl";
+    /** Workloads of one convolution layer's pass, which only the table of the two algorithms lists. */
+    static final String LAYER = "conv ";
     /** The OpenCL backend with its convolutions through column matrices (im2col), timed beside the default. */
     static final String OPENCL_COLUMNS = "panagrad opencl columns";
     static final String CPU = "panagrad cpu";
@@ -63,6 +65,9 @@ public final class GpuReport {
             byWorkload.computeIfAbsent(m.workload(), k -> new LinkedHashMap<>()).put(m.engine(), m);
         }
         for (var row : byWorkload.entrySet()) {
+            if (row.getKey().startsWith(LAYER)) {
+                continue; // single layers: in the table of the two convolution algorithms
+            }
             Map<String, Measurement> e = row.getValue();
             Measurement ours = e.get(OPENCL);
             String unit = e.values().stream().map(Measurement::unit).filter(u -> !u.isEmpty()).findFirst().orElse("");
@@ -97,7 +102,8 @@ public final class GpuReport {
             sb.append("\n## The two convolution algorithms\n\n");
             sb.append("Implicit (the default): one GEMM per convolution whose operands are read where they lie. ");
             sb.append("Columns: im2col, GEMM and col2im through column matrices in the arena. ");
-            sb.append("Ratio: implicit over columns, as speed.\n\n");
+            sb.append("Ratio: implicit over columns, as speed. The single layers (GFLOPS of the convolution's ");
+            sb.append("multiply-adds) show which algorithm each shape should take on this device.\n\n");
             sb.append("| workload | implicit | columns | ratio | implicit: arena, launches | columns: arena, launches |\n");
             sb.append("|---|---:|---:|---:|---|---|\n").append(algorithms);
         }

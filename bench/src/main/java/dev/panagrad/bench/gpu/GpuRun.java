@@ -7,6 +7,7 @@ import dev.panagrad.engine.backend.Parallel;
 import dev.panagrad.engine.Rng;
 import dev.panagrad.engine.Tensor;
 import dev.panagrad.engine.backend.Backend;
+import dev.panagrad.engine.backend.ConvGeometry;
 import dev.panagrad.engine.Backends;
 import dev.panagrad.engine.backend.contract.KernelContract;
 import dev.panagrad.engine.backend.Storage;
@@ -123,6 +124,7 @@ public final class GpuRun {
                 () -> trainStep(gpu, "opencl", 20, small, false)));
         attempt(trainName(56, small), opencl, () -> trainStep(gpu, "opencl", 56, small, false));
         attempt(trainName(56, big), opencl, () -> trainStep(gpu, "opencl", 56, big, false));
+        attempt("convolution layers", opencl, () -> convolutionLayers(gpu, big));
         attempt("resnet20 infer batch=" + big, opencl, () -> inference(gpu, 20, big));
         attempt("resnet20 infer batch=" + big, GpuReport.OPENCL_COLUMNS, () -> withConvolutions(ConvolutionAlgorithm.COLUMNS,
                 () -> inference(gpu, 20, big)));
@@ -205,6 +207,45 @@ public final class GpuRun {
         return "resnet" + depth + " train batch=" + batch;
     }
 
+    /**
+     * ResNet-20's convolutions at this batch, each pass alone, through both algorithms (GFLOPS of the
+     * convolution's multiply-adds): which algorithm each layer should take on this device. Quick runs take
+     * three of them.
+     */
+    private void convolutionLayers(OpenClBackend gpu, int batch) {
+        int[][] layers = { // in, out, size, kernel, stride
+            {16, 16, 32, 3, 1}, {32, 32, 16, 3, 1}, {64, 64, 8, 3, 1}, {3, 16, 32, 3, 1}, {16, 32, 32, 3, 2},
+            {32, 64, 16, 3, 2}, {16, 32, 32, 1, 2}, {32, 64, 16, 1, 2}};
+        Rng rng = new Rng(0);
+        for (int l = 0; l < (quick ? 3 : layers.length); l++) {
+            int[] c = layers[l];
+            int pad = c[3] / 2;
+            ConvGeometry g = new ConvGeometry(batch, c[0], c[2], c[2], c[1], c[3], c[3], c[4], c[4], pad, pad, 1, 1, 1);
+            Storage x = Storage.wrap(Tensor.randn(rng, batch * c[0] * c[2] * c[2]).toArray());
+            Storage w = Storage.wrap(Tensor.randn(rng, c[1] * c[0] * c[3] * c[3]).toArray());
+            Storage gy = Storage.wrap(Tensor.randn(rng, batch * c[1] * g.outH() * g.outW()).toArray());
+            Storage out = new Storage(batch * c[1] * g.outH() * g.outW());
+            Storage gx = new Storage(batch * c[0] * c[2] * c[2]);
+            Storage gw = new Storage(c[1] * c[0] * c[3] * c[3]);
+            double flops = 2.0 * batch * c[1] * g.outH() * g.outW() * g.patchSize();
+            String layer = String.format(Locale.ROOT, "conv %dx%d %d->%d on %dx%d%s, batch %d", c[3], c[3], c[0], c[1],
+                    c[2], c[2], c[4] > 1 ? " stride " + c[4] : "", batch);
+            String[] passes = {"forward", "input gradient", "weight gradient"};
+            Runnable[] bodies = {() -> gpu.conv2d(g, x, w, null, out), () -> gpu.conv2dBackwardInput(g, gy, w, gx),
+                () -> gpu.conv2dBackwardWeight(g, x, gy, gw, null)};
+            for (int p = 0; p < passes.length; p++) {
+                String name = layer + ", " + passes[p];
+                Runnable body = bodies[p];
+                for (ConvolutionAlgorithm algorithm : ConvolutionAlgorithm.values()) {
+                    withConvolutions(algorithm, () -> {
+                        double ms = time(name + " (" + algorithm.name().toLowerCase(Locale.ROOT) + ")", body, 0.3);
+                        record(name, engineName("opencl"), flops / ms / 1e6, "GFLOPS", ms);
+                    });
+                }
+            }
+        }
+    }
+
     /** Inference of resnet{depth} in evaluation mode without a graph. */
     private void inference(Backend backend, int depth, int batch) {
         String name = "resnet" + depth + " infer batch=" + batch;
@@ -282,6 +323,11 @@ public final class GpuRun {
 
     /** Mean milliseconds of {@code body} after one warm-up run, over at least MIN_SECONDS and MIN_REPS. */
     private double time(String what, Runnable body) {
+        return time(what, body, MIN_SECONDS);
+    }
+
+    /** As {@link #time(String, Runnable)}, over at least {@code seconds} (quick runs: a tenth of it). */
+    private double time(String what, Runnable body, double seconds) {
         OpenClBackend.shared().resetArenaPeak();
         countersBefore = OpenClBackend.shared().counters();
         long t0 = System.nanoTime();
@@ -290,7 +336,7 @@ public final class GpuRun {
         runs = 1;
         int reps = 0;
         long start = System.nanoTime();
-        double minSeconds = quick ? 0.2 : MIN_SECONDS;
+        double minSeconds = quick ? seconds / 10 : seconds;
         while (reps < MAX_REPS && (reps < MIN_REPS || (System.nanoTime() - start) / 1e9 < minSeconds)) {
             body.run();
             reps++;
