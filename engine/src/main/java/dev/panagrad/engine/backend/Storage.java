@@ -24,6 +24,10 @@ public final class Storage {
     public interface DeviceCopy {
         /** Copies the device's values into {@code host}. */
         void download(float[] host);
+
+        /** The storage was released ({@link Storage#release}): its device memory may serve others now. */
+        default void release() {
+        }
     }
 
     /** Floats past its size in a new pooled array while the pool poisons: less than one vector of any width. */
@@ -155,10 +159,14 @@ public final class Storage {
         released = true;
         releasedBecause = because;
         float[] d = data;
+        DeviceCopy copy = device;
         data = null;
         device = null;
         if (d != null) {
             HostArrayPool.give(d);
+        }
+        if (copy != null) {
+            copy.release();
         }
     }
 

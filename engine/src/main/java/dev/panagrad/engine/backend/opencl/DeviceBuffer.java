@@ -18,4 +18,9 @@ final class DeviceBuffer implements Storage.DeviceCopy {
     public void download(float[] host) {
         owner.download(this, host);
     }
+
+    @Override
+    public void release() {
+        owner.releaseStorage(this);
+    }
 }

@@ -4,15 +4,16 @@ import dev.panagrad.engine.backend.Storage;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Where tensors live on the device, apart from the ops that use them (see {@link OpenClBackend} for the
  * rules). Device memory is one float arena ({@link DeviceArena}); a {@link Storage} an op touches gets
- * a region of it ({@link DeviceBuffer}) and keeps it until the JVM collects the storage, when a phantom
- * reference gives the region back. Each storage records which copy is current, so inputs go up only
+ * a region of it ({@link DeviceBuffer}) and keeps it until it is released ({@link Storage#release}, which
+ * a {@code TensorScope} does for the tensors of a step as soon as they are dead) or, failing that, until
+ * the JVM collects the storage, when a phantom reference gives the region back. Each storage records which copy is current, so inputs go up only
  * when the device copy is stale, and outputs are marked device-written by the op that wrote them.
  *
  * <p>The arena's host array is never updated, and Aparapi re-creates a device buffer from its host array
@@ -25,7 +26,7 @@ final class DeviceMemory {
     private final OpenClKernel kernel;
     private final DeviceArena arena;
     private final ReferenceQueue<Storage> collected = new ReferenceQueue<>();
-    private final Set<Region> live = new HashSet<>();
+    private final Map<DeviceBuffer, Region> live = new HashMap<>();
     private long uploads;
     private long downloads;
     private long uploadedFloats;
@@ -34,13 +35,11 @@ final class DeviceMemory {
 
     /** Gives a collected storage's region back to the arena. */
     private static final class Region extends PhantomReference<Storage> {
-        final int offset;
-        final int length;
+        final DeviceBuffer buffer;
 
-        Region(Storage s, int offset, int length, ReferenceQueue<Storage> q) {
+        Region(Storage s, DeviceBuffer buffer, ReferenceQueue<Storage> q) {
             super(s, q);
-            this.offset = offset;
-            this.length = length;
+            this.buffer = buffer;
         }
     }
 
@@ -155,7 +154,7 @@ final class DeviceMemory {
         }
         int offset = allocate(s.size(), "a tensor of " + s.size() + " floats");
         DeviceBuffer b = new DeviceBuffer(this, offset, s.size());
-        live.add(new Region(s, offset, s.size(), collected));
+        live.put(b, new Region(s, b, collected));
         s.attach(b);
         return b;
     }
@@ -251,8 +250,19 @@ final class DeviceMemory {
     }
 
     private void releaseRegion(Region region) {
-        if (live.remove(region)) {
-            arena.release(region.offset, region.length);
+        if (live.remove(region.buffer, region)) {
+            arena.release(region.buffer.offset, region.buffer.length);
+        }
+    }
+
+    /** A released storage's region, back to the arena now; its phantom reference will not give it back again. */
+    void releaseStorage(DeviceBuffer b) {
+        synchronized (lock) {
+            Region region = live.remove(b);
+            if (region != null) {
+                region.clear();
+                arena.release(b.offset, b.length);
+            }
         }
     }
 }

@@ -119,6 +119,24 @@ class OpenClResidencyTest {
     }
 
     @Test
+    void aReleasedStorageGivesItsRegionBackAtOnceWithoutACollection() {
+        int n = 1 << 20; // far more than the garbage of other tests that the collector may return meanwhile
+        Storage s = Storage.wrap(new float[n]);
+        Storage out = new Storage(n);
+        be.unary(UnaryOp.NEG, 0, 0, s, out, n); // both get regions
+        long used = be.arenaUse()[0];
+        long collections = be.counters().collections();
+
+        out.release();
+        long afterOne = be.arenaUse()[0];
+        s.release();
+
+        assertThat(afterOne).isLessThanOrEqualTo(used - n);
+        assertThat(be.arenaUse()[0]).isLessThanOrEqualTo(used - 2L * n);
+        assertThat(be.counters().collections()).isEqualTo(collections);
+    }
+
+    @Test
     void convolutionsSplitIntoImageChunksGiveTheSameResult() {
         ConvGeometry g = new ConvGeometry(5, 3, 9, 8, 4, 3, 3, 1, 2, 1, 1, 1, 1, 1);
         Rng rng = new Rng(9);
