@@ -23,8 +23,8 @@ import java.util.Locale;
  *
  * <h2>Residency and synchronisation</h2>
  * Device memory is one float arena, allocated on the device once. A {@link Storage} that an op touches
- * gets a region of it ({@link DeviceBuffer}) and keeps it until the storage is garbage-collected. Each
- * storage records which copy is current:
+ * gets a region of it ({@link DeviceBuffer}) and keeps it until the storage is released
+ * ({@link Storage#release}) or garbage-collected. Each storage records which copy is current:
  * <ul>
  *   <li>an op's inputs are uploaded only if the device copy is not current (new tensors, or tensors
  *       written on the host since); outputs are marked device-current and host-stale, and are uploaded
@@ -79,8 +79,8 @@ public final class OpenClBackend implements Backend {
 
     /**
      * Transfer and launch counts since the backend started. Floats are 4 bytes each. {@code collections}
-     * counts the garbage collections the backend asked for because the arena was full: regions come back
-     * only when the JVM collects their storages.
+     * counts the garbage collections the backend asked for because the arena was full: the regions of
+     * storages nobody released come back only when the JVM collects them.
      */
     public record Counters(long uploads, long downloads, long uploadedFloats, long downloadedFloats, long launches,
                            long collections) {
