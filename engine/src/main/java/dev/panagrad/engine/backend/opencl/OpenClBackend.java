@@ -62,6 +62,8 @@ public final class OpenClBackend implements Backend {
      * register files hold its 32 accumulators per thread; on a CPU driver they spill). Tests force it on.
      */
     static volatile Boolean wideGemm;
+    /** Work-groups per channel in batch norm's per-channel sums: null chooses by device; tests force more. */
+    static volatile Integer batchNormSlices;
     private static volatile OpenClBackend shared;
     private static RuntimeException failure;
 
@@ -1016,13 +1018,41 @@ public final class OpenClBackend implements Backend {
 
     // ---- batch normalisation (the math: engine.ops.BatchNormalization) --------------------------------
 
+    /**
+     * Work-groups per channel for batch norm's per-channel sums: one per channel leaves a GPU idle where
+     * the channels are fewer than its compute units (16 channels on 132), so a channel's values are cut
+     * into slices until every compute unit has four work-groups, each slice at least 8 values per thread.
+     * Returns the slice length; {@link #batchNormSlices} forces the count (tests).
+     */
+    private int channelSliceLength(int channels, int values) {
+        Integer forced = batchNormSlices;
+        int slices;
+        if (forced != null) {
+            slices = forced;
+        } else {
+            int wanted = 4 * device.getMaxComputeUnits();
+            slices = Math.min((wanted + channels - 1) / channels, values / (8 * group));
+        }
+        slices = Math.max(1, Math.min(slices, values));
+        return (values + slices - 1) / slices;
+    }
+
     @Override
     public synchronized void batchNormStatistics(Storage x, int batch, int channels, int spatial, Storage mean,
                                                  Storage variance) {
         try (Op op = op()) {
-            kernel.bnStatisticsArgs(op.in(x), op.out(mean, channels >= mean.size()),
-                    op.out(variance, channels >= variance.size()), batch, channels, spatial);
-            op.groups(OpenClKernel.BN_STATISTICS, channels);
+            int values = batch * spatial;
+            int length = channelSliceLength(channels, values);
+            int slices = (values + length - 1) / length;
+            int partials = slices == 1 ? 0 : op.temporary(3L * channels * slices, "batch-norm statistics of slices");
+            int mo = op.out(mean, channels >= mean.size());
+            int vo = op.out(variance, channels >= variance.size());
+            kernel.bnStatisticsArgs(op.in(x), mo, vo, batch, channels, spatial, slices, length, partials);
+            op.groups(OpenClKernel.BN_STATISTICS, channels * slices);
+            if (slices > 1) {
+                kernel.bnCombineStatisticsArgs(mo, vo, slices, partials);
+                op.elements(OpenClKernel.BN_COMBINE_STATISTICS, channels);
+            }
         }
     }
 
@@ -1120,8 +1150,17 @@ public final class OpenClBackend implements Backend {
                     : op.temporary(channels, "batch-norm sum of dy");
             int sumDyXhat = gradGamma != null ? op.out(gradGamma, channels >= gradGamma.size())
                     : op.temporary(channels, "batch-norm sum of dy xhat");
-            kernel.bnBackwardSumsArgs(xo, go, mo, io, sumDy, sumDyXhat, batch, channels, spatial, yo);
-            op.groups(OpenClKernel.BN_BACKWARD_SUMS, channels);
+            int values = batch * spatial;
+            int length = channelSliceLength(channels, values);
+            int slices = (values + length - 1) / length;
+            int partials = slices == 1 ? 0 : op.temporary(2L * channels * slices, "batch-norm gradient sums of slices");
+            kernel.bnBackwardSumsArgs(xo, go, mo, io, sumDy, sumDyXhat, batch, channels, spatial, yo, slices, length,
+                    partials);
+            op.groups(OpenClKernel.BN_BACKWARD_SUMS, channels * slices);
+            if (slices > 1) {
+                kernel.bnCombineSumsArgs(partials, slices, sumDy, sumDyXhat);
+                op.elements(OpenClKernel.BN_COMBINE_SUMS, channels);
+            }
             if (gradX != null) {
                 int count = batch * channels * spatial;
                 kernel.bnBackwardInputArgs(xo, go, mo, io, sumDy, sumDyXhat, op.out(gradX, count >= gradX.size()), batch,

@@ -63,6 +63,8 @@ public final class OpenClKernel extends Kernel {
     static final int BN_SCALE_SHIFT = 43;
     static final int BN_RUNNING_UPDATE = 44;
     static final int SGD_STEPS = 45;
+    static final int BN_COMBINE_STATISTICS = 46;
+    static final int BN_COMBINE_SUMS = 47;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -111,6 +113,8 @@ public final class OpenClKernel extends Kernel {
             case BN_SCALE_SHIFT -> "batch-norm scale and shift";
             case BN_RUNNING_UPDATE -> "batch-norm running statistics";
             case SGD_STEPS -> "sgd steps (all tensors)";
+            case BN_COMBINE_STATISTICS -> "batch-norm statistics of the slices, combined";
+            case BN_COMBINE_SUMS -> "batch-norm backward sums of the slices, added";
             default -> "op " + code;
         };
     }
@@ -401,6 +405,10 @@ public final class OpenClKernel extends Kernel {
             if (i < n) {
                 mem[o2 + i] = unaryValue(U_RELU, mem[o0 + i] + mem[o1 + i], 0f, 0f);
             }
+        } else if (code == BN_COMBINE_STATISTICS) {
+            bnCombineStatisticsChannel();
+        } else if (code == BN_COMBINE_SUMS) {
+            bnCombineSumsChannel();
         } else if (code == BN_SCALE_SHIFT) {
             bnScaleShiftChannel();
         } else if (code == BN_RUNNING_UPDATE) {
@@ -1629,35 +1637,88 @@ public final class OpenClKernel extends Kernel {
 
     // ---- batch normalisation: x [i0 batch, i1 channels, i2 spatial]; one work-group per channel -----
 
-    /** BN_STATISTICS. */
-    void bnStatisticsArgs(int x, int mean, int variance, int batch, int channels, int spatial) {
+    /**
+     * BN_STATISTICS: mean and biased variance per channel of x [batch, channels, spatial]. A channel's
+     * values are cut into {@code slices} slices of {@code sliceLength} (the last may be shorter), a
+     * work-group each, so that few channels still fill a device; with one slice the work-group writes the
+     * mean and variance, with more each writes its count, mean and sum of squared deviations to
+     * {@code partials} (three floats per slice, channel by channel) for BN_COMBINE_STATISTICS.
+     */
+    void bnStatisticsArgs(int x, int mean, int variance, int batch, int channels, int spatial, int slices,
+                          int sliceLength, int partials) {
         o0 = x;
         o1 = mean;
         o2 = variance;
         i0 = batch;
         i1 = channels;
         i2 = spatial;
+        i3 = slices;
+        i4 = sliceLength;
+        o3 = partials;
     }
 
-    /** x at o0; mean at o1, biased variance at o2. */
+    /** One slice of one channel: its mean, then the squared deviations from it (two passes, as the oracle). */
     private void bnStatisticsGroup() {
-        int c = getGroupId(0);
+        int g = getGroupId(0);
+        int c = g / i3;
         int lid = getLocalId(0);
         int count = i0 * i2;
+        int begin = g % i3 * i4;
+        int end = begin + i4 < count ? begin + i4 : count;
+        float values = end - begin;
         float acc = 0f;
-        for (int e = lid; e < count; e += group) {
+        for (int e = begin + lid; e < end; e += group) {
             acc += mem[o0 + ((e / i2) * i1 + c) * i2 + e % i2];
         }
-        float mean = channelTreeSum(acc, 0) / count;
+        float mean = channelTreeSum(acc, 0) / values;
         float sq = 0f;
-        for (int e = lid; e < count; e += group) {
+        for (int e = begin + lid; e < end; e += group) {
             float d = mem[o0 + ((e / i2) * i1 + c) * i2 + e % i2] - mean;
             sq += d * d;
         }
-        float variance = channelTreeSum(sq, 0) / count;
+        float squares = channelTreeSum(sq, 0);
         if (lid == 0) {
+            if (i3 == 1) {
+                mem[o1 + c] = mean;
+                mem[o2 + c] = squares / values;
+            } else {
+                mem[o3 + 3 * g] = values;
+                mem[o3 + 3 * g + 1] = mean;
+                mem[o3 + 3 * g + 2] = squares;
+            }
+        }
+    }
+
+    /** BN_COMBINE_STATISTICS: the same arguments as BN_STATISTICS; one thread per channel. */
+    void bnCombineStatisticsArgs(int mean, int variance, int slices, int partials) {
+        o1 = mean;
+        o2 = variance;
+        i3 = slices;
+        o3 = partials;
+    }
+
+    /**
+     * A channel's mean and biased variance from its slices', added in order by the pairwise rule of Chan,
+     * Golub and LeVeque: with delta the difference of the means, mean += delta n_b / n and
+     * squares += squares_b + delta^2 n_a n_b / n.
+     */
+    private void bnCombineStatisticsChannel() {
+        int c = getGlobalId(0);
+        if (c < n) {
+            int at = o3 + 3 * c * i3;
+            float values = mem[at];
+            float mean = mem[at + 1];
+            float squares = mem[at + 2];
+            for (int s = 1; s < i3; s++) {
+                float valuesB = mem[at + 3 * s];
+                float delta = mem[at + 3 * s + 1] - mean;
+                float total = values + valuesB;
+                mean = mean + delta * (valuesB / total);
+                squares = squares + mem[at + 3 * s + 2] + delta * delta * (values * valuesB / total);
+                values = total;
+            }
             mem[o1 + c] = mean;
-            mem[o2 + c] = variance;
+            mem[o2 + c] = squares / values;
         }
     }
 
@@ -1712,9 +1773,11 @@ public final class OpenClKernel extends Kernel {
     /**
      * BN_BACKWARD_SUMS: per channel, sum(dy) to {@code sumDy}, sum(dy xhat) to {@code sumDyXhat} (beta's and
      * gamma's gradients); with {@code reluOutput} at least 0, dy is gy where that ReLU's output is positive.
+     * Slices as for BN_STATISTICS: with more than one, each work-group writes its two sums to
+     * {@code partials} (two floats per slice, channel by channel) for BN_COMBINE_SUMS.
      */
     void bnBackwardSumsArgs(int x, int gy, int mean, int invStd, int sumDy, int sumDyXhat, int batch, int channels,
-                            int spatial, int reluOutput) {
+                            int spatial, int reluOutput, int slices, int sliceLength, int partials) {
         o0 = x;
         o1 = gy;
         o2 = mean;
@@ -1725,21 +1788,27 @@ public final class OpenClKernel extends Kernel {
         i1 = channels;
         i2 = spatial;
         i3 = reluOutput;
+        i4 = slices;
+        i5 = sliceLength;
+        i6 = partials;
     }
 
     /**
-     * x at o0, gy at o1, mean at o2, invStd at o3; writes sum(dy) to o4 + c and sum(dy xhat) to o5 + c
-     * (the math: engine.ops.BatchNormalization); dy is gy, or gy masked by the ReLU output at i3 when i3 >= 0.
+     * One slice of one channel: x at o0, gy at o1, mean at o2, invStd at o3; sum(dy) and sum(dy xhat) (the
+     * math: engine.ops.BatchNormalization); dy is gy, or gy masked by the ReLU output at i3 when i3 >= 0.
      */
     private void bnBackwardSumsGroup() {
-        int c = getGroupId(0);
+        int g = getGroupId(0);
+        int c = g / i4;
         int lid = getLocalId(0);
         int count = i0 * i2;
+        int begin = g % i4 * i5;
+        int end = begin + i5 < count ? begin + i5 : count;
         float m = mem[o2 + c];
         float is = mem[o3 + c];
         float sumDy = 0f;
         float sumDyXhat = 0f;
-        for (int e = lid; e < count; e += group) {
+        for (int e = begin + lid; e < end; e += group) {
             int at = ((e / i2) * i1 + c) * i2 + e % i2;
             float dy = i3 >= 0 ? unaryGrad(U_RELU, 0f, mem[i3 + at], mem[o1 + at], 0f, 0f) : mem[o1 + at];
             sumDy += dy;
@@ -1748,8 +1817,36 @@ public final class OpenClKernel extends Kernel {
         float totalDy = channelTreeSum(sumDy, 0);
         float totalDyXhat = channelTreeSum(sumDyXhat, 0);
         if (lid == 0) {
-            mem[o4 + c] = totalDy;
-            mem[o5 + c] = totalDyXhat;
+            if (i4 == 1) {
+                mem[o4 + c] = totalDy;
+                mem[o5 + c] = totalDyXhat;
+            } else {
+                mem[i6 + 2 * g] = totalDy;
+                mem[i6 + 2 * g + 1] = totalDyXhat;
+            }
+        }
+    }
+
+    /** BN_COMBINE_SUMS: the slices' two sums at {@code partials}, added in order into sumDy and sumDyXhat. */
+    void bnCombineSumsArgs(int partials, int slices, int sumDy, int sumDyXhat) {
+        i6 = partials;
+        i4 = slices;
+        o4 = sumDy;
+        o5 = sumDyXhat;
+    }
+
+    private void bnCombineSumsChannel() {
+        int c = getGlobalId(0);
+        if (c < n) {
+            int at = i6 + 2 * c * i4;
+            float sumDy = 0f;
+            float sumDyXhat = 0f;
+            for (int s = 0; s < i4; s++) {
+                sumDy += mem[at + 2 * s];
+                sumDyXhat += mem[at + 2 * s + 1];
+            }
+            mem[o4 + c] = sumDy;
+            mem[o5 + c] = sumDyXhat;
         }
     }
 
