@@ -88,6 +88,29 @@ def gemm(engine, n):
     record(f"gemm n={n}", engine, 2.0 * n ** 3 / ms / 1e6, "GFLOPS", ms)
 
 
+# ResNet-20's convolution shapes, each pass alone (GpuRun's "convolution layers"): in, out, size, kernel, stride.
+LAYERS = [(16, 16, 32, 3, 1), (32, 32, 16, 3, 1), (64, 64, 8, 3, 1), (3, 16, 32, 3, 1), (16, 32, 32, 3, 2),
+          (32, 64, 16, 3, 2), (16, 32, 32, 1, 2), (32, 64, 16, 1, 2)]
+
+
+def conv_layers(engine, batch):
+    torch.manual_seed(0)
+    for cin, cout, size, k, stride in LAYERS[:3] if quick else LAYERS:
+        pad = k // 2
+        x = torch.randn(batch, cin, size, size, device=dev)
+        w = torch.randn(cout, cin, k, k, device=dev)
+        y = torch.nn.functional.conv2d(x, w, stride=stride, padding=pad)
+        gy = torch.randn_like(y)
+        flops = 2.0 * batch * cout * y.shape[2] * y.shape[3] * cin * k * k
+        layer = f"conv {k}x{k} {cin}->{cout} on {size}x{size}{f' stride {stride}' if stride > 1 else ''}, batch {batch}"
+        passes = [("forward", lambda: torch.nn.functional.conv2d(x, w, stride=stride, padding=pad)),
+                  ("input gradient", lambda: torch.nn.grad.conv2d_input(x.shape, w, gy, stride=stride, padding=pad)),
+                  ("weight gradient", lambda: torch.nn.grad.conv2d_weight(x, w.shape, gy, stride=stride, padding=pad))]
+        for name, body in passes:
+            ms = timed(body, min_seconds=0.3)
+            record(f"{layer}, {name}", engine, flops / ms / 1e6, "GFLOPS", ms)
+
+
 big, small = (8, 4) if quick else (256, 64)
 for tf32 in (False, True):
     torch.backends.cuda.matmul.allow_tf32 = tf32
@@ -101,6 +124,8 @@ for tf32 in (False, True):
     train(engine, 56, big)
     infer(engine, 20, big)
     cc(engine, *((64, 32) if quick else (1024, 256)))
+    if not tf32:
+        conv_layers(engine, big)
 
 open(os.path.join(out, "torch.tsv"), "w").write("\n".join(rows) + "\n")
 open(os.path.join(out, "torch.txt"), "w").write(

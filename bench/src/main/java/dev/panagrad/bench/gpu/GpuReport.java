@@ -92,8 +92,10 @@ public final class GpuReport {
             Measurement implicit = row.getValue().get(OPENCL);
             Measurement columns = row.getValue().get(OPENCL_COLUMNS);
             if (columns != null) {
+                Measurement torch = row.getValue().get(TORCH_FP32);
                 algorithms.append("| ").append(row.getKey()).append(" | ").append(cell(implicit)).append(" | ")
                         .append(cell(columns)).append(" | ").append(ratio(implicit, columns)).append(" | ")
+                        .append(cell(torch)).append(" | ").append(ratio(implicit, torch)).append(" | ")
                         .append(ran(implicit) ? implicit.note() : "").append(" | ")
                         .append(ran(columns) ? columns.note() : "").append(" |\n");
             }
@@ -102,10 +104,12 @@ public final class GpuReport {
             sb.append("\n## The two convolution algorithms\n\n");
             sb.append("Implicit (the default): one GEMM per convolution whose operands are read where they lie. ");
             sb.append("Columns: im2col, GEMM and col2im through column matrices in the arena. ");
-            sb.append("Ratio: implicit over columns, as speed. The single layers (GFLOPS of the convolution's ");
-            sb.append("multiply-adds) show which algorithm each shape should take on this device.\n\n");
-            sb.append("| workload | implicit | columns | ratio | implicit: arena, launches | columns: arena, launches |\n");
-            sb.append("|---|---:|---:|---:|---|---|\n").append(algorithms);
+            sb.append("Ratios: implicit over columns, and implicit over PyTorch fp32 (cuDNN for the single layers), ");
+            sb.append("as speed. The single layers (GFLOPS of the convolution's multiply-adds) show which algorithm ");
+            sb.append("each shape should take on this device, and how far each is from cuDNN.\n\n");
+            sb.append("| workload | implicit | columns | ratio | torch fp32 | ratio | implicit: arena, launches ");
+            sb.append("| columns: arena, launches |\n");
+            sb.append("|---|---:|---:|---:|---:|---:|---|---|\n").append(algorithms);
         }
         String profile = text(out.resolve("profile.md"), "").strip();
         if (!profile.isEmpty()) {
