@@ -92,10 +92,10 @@ public final class GpuReport {
             Measurement implicit = row.getValue().get(OPENCL);
             Measurement columns = row.getValue().get(OPENCL_COLUMNS);
             if (columns != null) {
-                Measurement torch = row.getValue().get(TORCH_FP32);
+                Measurement peer = row.getValue().get(TORCH_FP32);
                 algorithms.append("| ").append(row.getKey()).append(" | ").append(cell(implicit)).append(" | ")
                         .append(cell(columns)).append(" | ").append(ratio(implicit, columns)).append(" | ")
-                        .append(cell(torch)).append(" | ").append(ratio(implicit, torch)).append(" | ")
+                        .append(cell(peer)).append(" | ").append(ratio(implicit, peer)).append(" | ")
                         .append(ran(implicit) ? implicit.note() : "").append(" | ")
                         .append(ran(columns) ? columns.note() : "").append(" |\n");
             }
