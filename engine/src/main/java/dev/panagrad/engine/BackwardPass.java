@@ -41,6 +41,7 @@ final class BackwardPass {
                 if (node.retainedOutput() != null) {
                     accumulateLeaf(node.retainedOutput(), g);
                 }
+                long made = Storage.madeSoFar();
                 Tensor[] grads = node.backward(g);
                 if (!retainGraph) {
                     for (Storage s : node.free()) {
@@ -62,7 +63,14 @@ final class BackwardPass {
                     Tensor gi = toShape(node, i, grads[i], input.shape());
                     Node next = input.gradFn();
                     if (next == null) {
-                        accumulateLeaf(input, gi);
+                        if (ownedBy(gi, made, grads, i)) {
+                            if (buffers != null) {
+                                buffers.forget(gi);
+                            }
+                            takeOrAccumulate(input, gi);
+                        } else {
+                            accumulateLeaf(input, gi);
+                        }
                         continue;
                     }
                     Tensor before = pending.get(next);
@@ -118,6 +126,35 @@ final class BackwardPass {
         } else {
             current.addInPlace(g, 1f);
         }
+    }
+
+    /** {@link #accumulateLeaf} of a gradient nothing else holds: a leaf without a gradient takes it as it is. */
+    private static void takeOrAccumulate(Tensor leaf, Tensor g) {
+        Tensor current = leaf.grad();
+        if (current == null) {
+            leaf.setGrad(g);
+        } else {
+            current.addInPlace(g, 1f);
+        }
+    }
+
+    /**
+     * Whether gradient i of a node is the node's alone, so that a leaf may keep it without a copy (as
+     * PyTorch's AccumulateGrad steals a gradient no one else refers to): its storage was made by this
+     * node's backward (after {@code made}), so no saved tensor, pending gradient or earlier result shares
+     * it; no other gradient of the node uses the same storage; and it covers its storage whole.
+     */
+    private static boolean ownedBy(Tensor gi, long made, Tensor[] grads, int i) {
+        Storage s = gi.storage();
+        if (!s.madeSince(made) || s.size() != gi.numel()) {
+            return false;
+        }
+        for (int j = 0; j < grads.length; j++) {
+            if (j != i && grads[j] != null && grads[j].storage() == s) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Nodes reachable from {@code root}, each after every node that consumes its output. */

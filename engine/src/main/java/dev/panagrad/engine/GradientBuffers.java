@@ -96,6 +96,11 @@ final class GradientBuffers {
         return ACCUMULATED.get();
     }
 
+    /** A leaf took t as its gradient: its storage is never reused in this pass. */
+    void forget(Tensor t) {
+        issued.remove(t.storage());
+    }
+
     /** A pending gradient now uses t's storage. */
     void hold(Tensor t) {
         issued.computeIfPresent(t.storage(), (s, n) -> n + 1);

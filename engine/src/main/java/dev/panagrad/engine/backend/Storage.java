@@ -33,7 +33,12 @@ public final class Storage {
     /** Floats past its size in a new pooled array while the pool poisons: less than one vector of any width. */
     private static final int POISONED_TAIL = 3;
 
+    /** Storages made so far in this JVM: each takes the next number, so a caller can tell which are newer. */
+    private static final java.util.concurrent.atomic.AtomicLong MADE = new java.util.concurrent.atomic.AtomicLong();
+
     private final int size;
+    /** This storage's number in the order storages were made ({@link #madeSince}). */
+    private final long serial = MADE.incrementAndGet();
     /**
      * The host array, allocated when host code first needs it: until then every value is zero, or the
      * current values live on a device only. A tensor that never leaves a device never costs host memory,
@@ -89,6 +94,16 @@ public final class Storage {
     /** Wraps an array without copying; the caller gives up ownership of it. */
     public static Storage wrap(float[] data) {
         return new Storage(data, data.length);
+    }
+
+    /** A mark of the storages made so far, for {@link #madeSince}. */
+    public static long madeSoFar() {
+        return MADE.get();
+    }
+
+    /** Whether this storage was made after {@code mark} ({@link #madeSoFar()}) was taken. */
+    public boolean madeSince(long mark) {
+        return serial > mark;
     }
 
     /** Number of floats. */
