@@ -266,6 +266,24 @@ public interface Backend {
     }
 
     /**
+     * Batch norm in training, everything per channel before the normalisation itself: the batch's mean and
+     * biased variance ({@link #batchNormStatistics}), the running statistics' update when both are given
+     * ({@link #batchNormRunningUpdate}, the variance made unbiased by n / (n - 1) for n = batch spatial),
+     * then invStd, scale and shift ({@link #batchNormScaleShift}). The default is those three calls; a
+     * backend whose launches are dear may do all but the sums in one pass.
+     */
+    default void batchNormTraining(Storage x, int batch, int channels, int spatial, float eps, float momentum,
+                                   Storage gamma, Storage beta, Storage runningMean, Storage runningVar,
+                                   Storage mean, Storage variance, Storage invStd, Storage scale, Storage shift) {
+        batchNormStatistics(x, batch, channels, spatial, mean, variance);
+        if (runningMean != null && runningVar != null) {
+            int count = batch * spatial;
+            batchNormRunningUpdate(channels, momentum, mean, variance, count / (count - 1f), runningMean, runningVar);
+        }
+        batchNormScaleShift(channels, mean, variance, gamma, beta, eps, invStd, scale, shift);
+    }
+
+    /**
      * Batch norm's running statistics after a training batch, in place: {@code runningMean = (1 - momentum)
      * runningMean + momentum mean} and {@code runningVar = (1 - momentum) runningVar + momentum
      * varianceFactor variance} (the factor n / (n - 1) makes the batch's variance unbiased, as PyTorch).

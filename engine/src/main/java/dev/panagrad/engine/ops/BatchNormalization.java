@@ -68,20 +68,24 @@ public final class BatchNormalization {
         int spatial = x.shape().product(2, x.rank());
         Backend be = Backends.current();
         Tensor mean;
-        Tensor var;
+        Tensor[] affine;
         if (training) {
-            int count = batch * spatial;
-            if (count < 2) {
+            if (batch * spatial < 2) {
                 throw new IllegalArgumentException(op + ": expected more than 1 value per channel when training, "
                         + "got input " + x.shape());
             }
-            mean = Tensor.zeros(channels);
-            var = Tensor.zeros(channels);
-            be.batchNormStatistics(x.storage(), batch, channels, spatial, mean.storage(), var.storage());
-            if (runningMean != null && runningVar != null) {
-                // running = (1 - momentum) running + momentum stat, the variance unbiased: times n / (n - 1)
-                be.batchNormRunningUpdate(channels, momentum, mean.storage(), var.storage(), count / (count - 1f),
-                        runningMean.storage(), runningVar.storage());
+            // The batch's mean and biased variance; running = (1 - momentum) running + momentum stat, the
+            // variance unbiased (times n / (n - 1)); invStd, scale and shift as scaleAndShift: one backend call.
+            Shape perChannel = Shape.of(channels); // each written in full
+            mean = Tensor.empty(perChannel);
+            Tensor var = Tensor.empty(perChannel);
+            affine = new Tensor[] {Tensor.empty(perChannel), Tensor.empty(perChannel), Tensor.empty(perChannel)};
+            boolean running = runningMean != null && runningVar != null;
+            be.batchNormTraining(x.storage(), batch, channels, spatial, eps, momentum,
+                    weight == null ? null : weight.storage(), bias == null ? null : bias.storage(),
+                    running ? runningMean.storage() : null, running ? runningVar.storage() : null, mean.storage(),
+                    var.storage(), affine[0].storage(), affine[1].storage(), affine[2].storage());
+            if (running) {
                 runningMean.storage().bumpVersion();
                 runningVar.storage().bumpVersion();
             }
@@ -89,10 +93,9 @@ public final class BatchNormalization {
             if (runningMean == null || runningVar == null) {
                 throw new IllegalArgumentException(op + ": evaluation needs running statistics");
             }
-            mean = runningMean.copy();
-            var = runningVar.copy();
+            mean = runningMean.copy(); // backward reads it: a later update of the running mean must not show
+            affine = scaleAndShift(mean, runningVar, weight, bias, eps);
         }
-        Tensor[] affine = scaleAndShift(mean, var, weight, bias, eps);
         Tensor invStd = affine[0];
         Tensor y = Tensor.empty(x.shape()); // written in full by the kernel
         if (relu) {

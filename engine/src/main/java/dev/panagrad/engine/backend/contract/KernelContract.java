@@ -740,6 +740,22 @@ public final class KernelContract {
             backends[k].channelAffineRelu(Storage.wrap(x), batch, channels, spatial, Storage.wrap(scale),
                     Storage.wrap(shift), yRelu);
             float[] parts = concat(mean.array(), var.array(), y.array(), yRelu.array());
+            // The training call: statistics, running update (with running statistics and without), constants.
+            for (boolean running : new boolean[] {true, false}) {
+                Storage[] out = {new Storage(channels), new Storage(channels), new Storage(channels),
+                    new Storage(channels), Storage.wrap(normal(channels))}; // mean, variance, invStd, scale, shift
+                Storage rm = running ? Storage.wrap(m.clone()) : null;
+                Storage rv = running ? Storage.wrap(invStd.clone()) : null;
+                backends[k].batchNormTraining(Storage.wrap(x), batch, channels, spatial, 1e-5f, 0.1f,
+                        running ? Storage.wrap(gamma) : null, running ? Storage.wrap(shift) : null, rm, rv, out[0], out[1],
+                        out[2], out[3], out[4]);
+                for (Storage o : out) {
+                    parts = concat(parts, o.array());
+                }
+                if (running) {
+                    parts = concat(parts, rm.array(), rv.array());
+                }
+            }
             for (boolean training : new boolean[] {true, false}) {
                 Storage gx = new Storage(x.length);
                 Storage gg = new Storage(channels);

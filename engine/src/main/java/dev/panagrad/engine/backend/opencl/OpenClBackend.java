@@ -1044,7 +1044,7 @@ public final class OpenClBackend implements Backend {
             int values = batch * spatial;
             int length = channelSliceLength(channels, values);
             int slices = (values + length - 1) / length;
-            int partials = slices == 1 ? 0 : op.temporary(3L * channels * slices, "batch-norm statistics of slices");
+            int partials = slices == 1 ? -1 : op.temporary(3L * channels * slices, "batch-norm statistics of slices");
             int mo = op.out(mean, channels >= mean.size());
             int vo = op.out(variance, channels >= variance.size());
             kernel.bnStatisticsArgs(op.in(x), mo, vo, batch, channels, spatial, slices, length, partials);
@@ -1053,6 +1053,34 @@ public final class OpenClBackend implements Backend {
                 kernel.bnCombineStatisticsArgs(mo, vo, slices, partials);
                 op.elements(OpenClKernel.BN_COMBINE_STATISTICS, channels);
             }
+        }
+    }
+
+    /**
+     * Two launches: the sums, in slices as {@link #batchNormStatistics} cuts them, then one thread per
+     * channel for the rest (Backend's definition is three calls, four or five launches here).
+     */
+    @Override
+    public synchronized void batchNormTraining(Storage x, int batch, int channels, int spatial, float eps,
+                                               float momentum, Storage gamma, Storage beta, Storage runningMean,
+                                               Storage runningVar, Storage mean, Storage variance, Storage invStd,
+                                               Storage scale, Storage shift) {
+        try (Op op = op()) {
+            int values = batch * spatial;
+            int length = channelSliceLength(channels, values);
+            int slices = (values + length - 1) / length;
+            int partials = op.temporary(3L * channels * slices, "batch-norm statistics of slices");
+            int mo = op.out(mean, channels >= mean.size());
+            int vo = op.out(variance, channels >= variance.size());
+            kernel.bnStatisticsArgs(op.in(x), mo, vo, batch, channels, spatial, slices, length, partials);
+            op.groups(OpenClKernel.BN_STATISTICS, channels * slices);
+            boolean running = runningMean != null && runningVar != null;
+            kernel.bnTrainingArgs(partials, slices, mo, vo, gamma == null ? -1 : op.in(gamma),
+                    beta == null ? -1 : op.in(beta), eps, op.out(invStd, channels >= invStd.size()),
+                    op.out(scale, channels >= scale.size()), op.out(shift, channels >= shift.size()),
+                    running ? op.inOut(runningMean) : -1, running ? op.inOut(runningVar) : -1, momentum,
+                    values / (values - 1f));
+            op.elements(OpenClKernel.BN_TRAINING_CHANNELS, channels);
         }
     }
 

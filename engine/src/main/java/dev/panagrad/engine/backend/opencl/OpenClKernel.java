@@ -65,6 +65,7 @@ public final class OpenClKernel extends Kernel {
     static final int SGD_STEPS = 45;
     static final int BN_COMBINE_STATISTICS = 46;
     static final int BN_COMBINE_SUMS = 47;
+    static final int BN_TRAINING_CHANNELS = 48;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -115,6 +116,7 @@ public final class OpenClKernel extends Kernel {
             case SGD_STEPS -> "sgd steps (all tensors)";
             case BN_COMBINE_STATISTICS -> "batch-norm statistics of the slices, combined";
             case BN_COMBINE_SUMS -> "batch-norm backward sums of the slices, added";
+            case BN_TRAINING_CHANNELS -> "batch-norm statistics, running update, scale and shift";
             default -> "op " + code;
         };
     }
@@ -407,6 +409,8 @@ public final class OpenClKernel extends Kernel {
             }
         } else if (code == BN_COMBINE_STATISTICS) {
             bnCombineStatisticsChannel();
+        } else if (code == BN_TRAINING_CHANNELS) {
+            bnTrainingChannel();
         } else if (code == BN_COMBINE_SUMS) {
             bnCombineSumsChannel();
         } else if (code == BN_SCALE_SHIFT) {
@@ -1640,9 +1644,10 @@ public final class OpenClKernel extends Kernel {
     /**
      * BN_STATISTICS: mean and biased variance per channel of x [batch, channels, spatial]. A channel's
      * values are cut into {@code slices} slices of {@code sliceLength} (the last may be shorter), a
-     * work-group each, so that few channels still fill a device; with one slice the work-group writes the
-     * mean and variance, with more each writes its count, mean and sum of squared deviations to
-     * {@code partials} (three floats per slice, channel by channel) for BN_COMBINE_STATISTICS.
+     * work-group each, so that few channels still fill a device. With {@code partials} negative (one slice
+     * only) the work-group writes the mean and variance; else each writes its count, mean and sum of
+     * squared deviations to {@code partials} (three floats per slice, channel by channel) for
+     * BN_COMBINE_STATISTICS or BN_TRAINING_CHANNELS.
      */
     void bnStatisticsArgs(int x, int mean, int variance, int batch, int channels, int spatial, int slices,
                           int sliceLength, int partials) {
@@ -1678,7 +1683,7 @@ public final class OpenClKernel extends Kernel {
         }
         float squares = channelTreeSum(sq, 0);
         if (lid == 0) {
-            if (i3 == 1) {
+            if (o3 < 0) {
                 mem[o1 + c] = mean;
                 mem[o2 + c] = squares / values;
             } else {
@@ -1697,29 +1702,33 @@ public final class OpenClKernel extends Kernel {
         o3 = partials;
     }
 
-    /**
-     * A channel's mean and biased variance from its slices', added in order by the pairwise rule of Chan,
-     * Golub and LeVeque: with delta the difference of the means, mean += delta n_b / n and
-     * squares += squares_b + delta^2 n_a n_b / n.
-     */
+    /** One thread per channel: {@link #combineStatistics}. */
     private void bnCombineStatisticsChannel() {
         int c = getGlobalId(0);
         if (c < n) {
-            int at = o3 + 3 * c * i3;
-            float values = mem[at];
-            float mean = mem[at + 1];
-            float squares = mem[at + 2];
-            for (int s = 1; s < i3; s++) {
-                float valuesB = mem[at + 3 * s];
-                float delta = mem[at + 3 * s + 1] - mean;
-                float total = values + valuesB;
-                mean = mean + delta * (valuesB / total);
-                squares = squares + mem[at + 3 * s + 2] + delta * delta * (values * valuesB / total);
-                values = total;
-            }
-            mem[o1 + c] = mean;
-            mem[o2 + c] = squares / values;
+            combineStatistics(o3 + 3 * c * i3, i3, o1 + c, o2 + c);
         }
+    }
+
+    /**
+     * A channel's mean and biased variance, to {@code meanAt} and {@code varianceAt}, from its slices' at
+     * {@code partials}, added in order by the pairwise rule of Chan, Golub and LeVeque: with delta the
+     * difference of the means, mean += delta n_b / n and squares += squares_b + delta^2 n_a n_b / n.
+     */
+    private void combineStatistics(int partials, int slices, int meanAt, int varianceAt) {
+        float values = mem[partials];
+        float mean = mem[partials + 1];
+        float squares = mem[partials + 2];
+        for (int s = 1; s < slices; s++) {
+            float valuesB = mem[partials + 3 * s];
+            float delta = mem[partials + 3 * s + 1] - mean;
+            float total = values + valuesB;
+            mean = mean + delta * (valuesB / total);
+            squares = squares + mem[partials + 3 * s + 2] + delta * delta * (values * valuesB / total);
+            values = total;
+        }
+        mem[meanAt] = mean;
+        mem[varianceAt] = squares / values;
     }
 
     /** BN_SCALE_SHIFT: invStd, scale and shift per channel from mean and variance (gamma, beta: negative offset for none). */
@@ -1741,13 +1750,19 @@ public final class OpenClKernel extends Kernel {
     private void bnScaleShiftChannel() {
         int c = getGlobalId(0);
         if (c < n) {
-            float is = unaryValue(U_POW, unaryValue(U_AFFINE, mem[o1 + c], 1f, f0), -0.5f, 0f);
-            float scale = o2 >= 0 ? mem[o2 + c] * is : is;
-            float meanScale = mem[o0 + c] * scale;
-            mem[o4 + c] = is;
-            mem[o5 + c] = scale;
-            mem[i0 + c] = o3 >= 0 ? mem[o3 + c] - meanScale : -meanScale;
+            scaleShift(c, o0, o1, o2, o3, f0, o4, o5, i0);
         }
+    }
+
+    /** Channel c's invStd, scale and shift (gamma, beta: negative offsets for none). */
+    private void scaleShift(int c, int mean, int variance, int gamma, int beta, float eps, int invStd, int scale,
+                            int shift) {
+        float is = unaryValue(U_POW, unaryValue(U_AFFINE, mem[variance + c], 1f, eps), -0.5f, 0f);
+        float k = gamma >= 0 ? mem[gamma + c] * is : is;
+        float meanScale = mem[mean + c] * k;
+        mem[invStd + c] = is;
+        mem[scale + c] = k;
+        mem[shift + c] = beta >= 0 ? mem[beta + c] - meanScale : -meanScale;
     }
 
     /** BN_RUNNING_UPDATE: the running statistics, in place, from this batch's mean and variance. */
@@ -1765,8 +1780,50 @@ public final class OpenClKernel extends Kernel {
     private void bnRunningUpdateChannel() {
         int c = getGlobalId(0);
         if (c < n) {
-            mem[o2 + c] = unaryValue(U_AFFINE, mem[o2 + c], 1f - f0, -0f) + f0 * mem[o0 + c];
-            mem[o3 + c] = unaryValue(U_AFFINE, mem[o3 + c], 1f - f0, -0f) + f0 * f1 * mem[o1 + c];
+            runningUpdate(c, o0, o1, o2, o3, f0, f1);
+        }
+    }
+
+    /** Channel c's running statistics, in place. */
+    private void runningUpdate(int c, int mean, int variance, int runningMean, int runningVar, float momentum,
+                               float varianceFactor) {
+        mem[runningMean + c] = unaryValue(U_AFFINE, mem[runningMean + c], 1f - momentum, -0f) + momentum * mem[mean + c];
+        mem[runningVar + c] = unaryValue(U_AFFINE, mem[runningVar + c], 1f - momentum, -0f)
+                + momentum * varianceFactor * mem[variance + c];
+    }
+
+    /**
+     * BN_TRAINING_CHANNELS (Backend.batchNormTraining after BN_STATISTICS wrote its partials): the per-channel
+     * rest in one pass. Gamma, beta and the running statistics: negative offsets for none.
+     */
+    void bnTrainingArgs(int partials, int slices, int mean, int variance, int gamma, int beta, float eps,
+                        int invStd, int scale, int shift, int runningMean, int runningVar, float momentum,
+                        float varianceFactor) {
+        o3 = partials;
+        i3 = slices;
+        o1 = mean;
+        o2 = variance;
+        i1 = gamma;
+        i2 = beta;
+        f0 = eps;
+        o4 = invStd;
+        o5 = scale;
+        i0 = shift;
+        i4 = runningMean;
+        i5 = runningVar;
+        f1 = momentum;
+        f2 = varianceFactor;
+    }
+
+    /** One thread per channel: the slices combined, the running statistics updated, then invStd, scale, shift. */
+    private void bnTrainingChannel() {
+        int c = getGlobalId(0);
+        if (c < n) {
+            combineStatistics(o3 + 3 * c * i3, i3, o1 + c, o2 + c);
+            if (i4 >= 0) {
+                runningUpdate(c, o1, o2, i4, i5, f1, f2);
+            }
+            scaleShift(c, o1, o2, i1, i2, f0, o4, o5, i0);
         }
     }
 
