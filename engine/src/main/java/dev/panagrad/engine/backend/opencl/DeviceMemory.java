@@ -13,8 +13,9 @@ import java.util.Map;
  * rules). Device memory is one float arena ({@link DeviceArena}); a {@link Storage} an op touches gets
  * a region of it ({@link DeviceBuffer}) and keeps it until it is released ({@link Storage#release}, which
  * a {@code TensorScope} does for the tensors of a step as soon as they are dead) or, failing that, until
- * the JVM collects the storage, when a phantom reference gives the region back. Each storage records which copy is current, so inputs go up only
- * when the device copy is stale, and outputs are marked device-written by the op that wrote them.
+ * the JVM collects the storage, when a phantom reference gives the region back. Each storage records
+ * which copy is current, so inputs go up only when the device copy is stale, and outputs are marked
+ * device-written by the op that wrote them.
  *
  * <p>The arena's host array is never updated, and Aparapi re-creates a device buffer from its host array
  * when the JVM moves that array: that would silently lose every resident tensor. A canary value at

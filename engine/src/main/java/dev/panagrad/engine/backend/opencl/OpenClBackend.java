@@ -508,7 +508,7 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** One launch for all the tensors, which a table in the index stage locates (Backend's default is one per tensor). */
+    /** One launch for all the tensors, located by a table in the index stage (Backend's default: one per tensor). */
     @Override
     public synchronized void sgdSteps(int[] counts, Storage[] params, Storage[] grads, Storage[] momentumBuffers,
                                       boolean[] first, float lr, float weightDecay, float momentum, float dampening,
@@ -575,8 +575,8 @@ public final class OpenClBackend implements Backend {
             int ao = op.in(a);
             int bo = op.in(b);
             int co = beta != 0f ? op.inOut(c) : op.out(c, cOffset == 0 && ldc == n && (long) m * n >= c.size());
-            gemmAt(op, OpenClKernel.GEMM, layout(transA), layout(transB), m, n, k, alpha, ao + aOffset, lda, bo + bOffset,
-                    ldb, beta, co + cOffset, ldc);
+            gemmAt(op, OpenClKernel.GEMM, layout(transA), layout(transB), m, n, k, alpha, ao + aOffset, lda,
+                    bo + bOffset, ldb, beta, co + cOffset, ldc);
         }
     }
 
@@ -844,8 +844,8 @@ public final class OpenClBackend implements Backend {
             forEachChunk(g, (grp, n0, images, cols) -> {
                 kernel.columnsArgs(xo, col);
                 op.elements(OpenClKernel.IM2COL, cols);
-                gemmAt(op, OpenClKernel.GEMM, OpenClKernel.MATRIX, OpenClKernel.MATRIX, og, cols, k, 1f, wo + grp * og * k, k,
-                        col, cols, 0f, tmp, cols);
+                gemmAt(op, OpenClKernel.GEMM, OpenClKernel.MATRIX, OpenClKernel.MATRIX, og, cols, k, 1f,
+                        wo + grp * og * k, k, col, cols, 0f, tmp, cols);
                 kernel.columnsToNchwArgs(tmp, oo, bo, bias != null);
                 op.elements(OpenClKernel.COLUMNS_TO_NCHW, cols);
             });
@@ -884,9 +884,9 @@ public final class OpenClBackend implements Backend {
      * its in-channels, with the flipped weights and the complementary padding. Its output is g's input size.
      */
     static ConvGeometry inputGradientGeometry(ConvGeometry g) {
-        return new ConvGeometry(g.batch(), g.outChannels(), g.outH(), g.outW(), g.inChannels(), g.kernelH(), g.kernelW(),
-                1, 1, g.dilationH() * (g.kernelH() - 1) - g.padH(), g.dilationW() * (g.kernelW() - 1) - g.padW(),
-                g.dilationH(), g.dilationW(), g.groups());
+        return new ConvGeometry(g.batch(), g.outChannels(), g.outH(), g.outW(), g.inChannels(), g.kernelH(),
+                g.kernelW(), 1, 1, g.dilationH() * (g.kernelH() - 1) - g.padH(),
+                g.dilationW() * (g.kernelW() - 1) - g.padW(), g.dilationH(), g.dilationW(), g.groups());
     }
 
     @Override

@@ -59,13 +59,13 @@ public final class OpenClKernel extends Kernel {
     static final int GEMM_WIDE = 38;
     static final int POLYNOMIAL_DIFFERENCE = 39;
     static final int CONVOLUTION_GEMM = 40;
-    static final int ADD_RELU = 42;
-    static final int BN_SCALE_SHIFT = 43;
-    static final int BN_RUNNING_UPDATE = 44;
-    static final int SGD_STEPS = 45;
-    static final int BN_COMBINE_STATISTICS = 46;
-    static final int BN_COMBINE_SUMS = 47;
-    static final int BN_TRAINING_CHANNELS = 48;
+    static final int ADD_RELU = 41;
+    static final int BN_SCALE_SHIFT = 42;
+    static final int BN_RUNNING_UPDATE = 43;
+    static final int SGD_STEPS = 44;
+    static final int BN_COMBINE_STATISTICS = 45;
+    static final int BN_COMBINE_SUMS = 46;
+    static final int BN_TRAINING_CHANNELS = 47;
 
     /** The op codes' names, for the backend's launch statistics. */
     static String opName(int code) {
@@ -168,16 +168,16 @@ public final class OpenClKernel extends Kernel {
     static final int MATRIX_TRANSPOSED = 1;
     /** A: the output gradient [image, out-channel, position] read as rows (out-channel) by columns (image, position). */
     static final int OUTPUT_GRADIENT = 2;
+    /** B: the input's patches, rows (channel, ky, kx) by columns (image, oy, ox); C is then written as NCHW. */
+    static final int PATCHES = 3;
+    /** B: the same patches transposed, rows (image, oy, ox) by columns (channel, ky, kx). */
+    static final int PATCHES_TRANSPOSED = 4;
     /**
      * A: a convolution's weights [out-channel, in-channel, ky, kx] flipped and transposed, rows (in-channel)
      * by columns (out-channel, kh - 1 - ky, kw - 1 - kx): the weights of its input gradient's convolution.
      * The geometry in meta is that convolution's, whose out-channels are the weights' in-channels.
      */
     static final int FLIPPED_WEIGHTS = 5;
-    /** B: the input's patches, rows (channel, ky, kx) by columns (image, oy, ox); C is then written as NCHW. */
-    static final int PATCHES = 3;
-    /** B: the same patches transposed, rows (image, oy, ox) by columns (channel, ky, kx). */
-    static final int PATCHES_TRANSPOSED = 4;
 
     /** Work-group tile of the GEMM: TS x TS threads, each computing a 4 x 4 block of C. */
     static final int MAX_TILE = 16;
@@ -376,7 +376,6 @@ public final class OpenClKernel extends Kernel {
             columnsToNchwColumn();
         } else if (code == NCHW_TO_COLUMNS) {
             nchwToColumnsColumn();
-
         } else if (code == COL2IM) {
             col2imElement();
         } else if (code == CHANNEL_SUM) {
@@ -827,7 +826,7 @@ public final class OpenClKernel extends Kernel {
 
     /**
      * GEMM, CONVOLUTION_GEMM and GEMM_WIDE: the operands of op(A) op(B), m x k times k x n, each in one of
-     * the layouts {@link #MATRIX} ... {@link #PATCHES_TRANSPOSED} (GEMM_WIDE: the two matrix layouts only).
+     * the layouts {@link #MATRIX} ... {@link #FLIPPED_WEIGHTS} (GEMM_WIDE: the two matrix layouts only).
      */
     void gemmArgs(int aLayout, int bLayout, int m, int n, int k, int a, int lda, int b, int ldb) {
         o0 = a;
@@ -874,9 +873,9 @@ public final class OpenClKernel extends Kernel {
      * lie, so that no column matrix is written. The forward pass reads B as the input's {@link #PATCHES}
      * and writes C as NCHW (the input gradient of a stride-1 convolution is such a pass over the output
      * gradient, A read as {@link #FLIPPED_WEIGHTS}); the weight gradient reads A as the
-     * {@link #OUTPUT_GRADIENT} and B as {@link #PATCHES_TRANSPOSED}. A patch element x[image, channel, oy s - pad + ky d, ox s - pad + kx d]
-     * (zero outside the image) is the sum of a part that depends on the position (image, oy, ox) and a
-     * part that depends on the tap (channel, ky, kx). A block's B columns stay the same over the whole k
+     * {@link #OUTPUT_GRADIENT} and B as {@link #PATCHES_TRANSPOSED}. A patch element
+     * x[image, channel, oy s - pad + ky d, ox s - pad + kx d] (zero outside the image) is the sum of a part
+     * that depends on the position (image, oy, ox) and a part that depends on the tap (channel, ky, kx). A block's B columns stay the same over the whole k
      * loop, so their parts are found once per work-group, into {@code gatherColumns}; each thread finds
      * its B row's part once per k step. The divisions that locate a position or a tap thus happen once
      * per column and once per row, not once per element.
@@ -913,8 +912,10 @@ public final class OpenClKernel extends Kernel {
             int pb = p0 + ty;
             // A gathered A's column, and a gathered B's row: the parts that do not change with q.
             int aColumn = 0;
-            if (pk < kEnd) {
-                aColumn = i0 == OUTPUT_GRADIENT ? outputGradientColumn(pk) : i0 == FLIPPED_WEIGHTS ? flippedWeightColumn(pk) : 0;
+            if (pk < kEnd && i0 == OUTPUT_GRADIENT) {
+                aColumn = outputGradientColumn(pk);
+            } else if (pk < kEnd && i0 == FLIPPED_WEIGHTS) {
+                aColumn = flippedWeightColumn(pk);
             }
             int bRowOffset = 0;
             int bRowY = 0;
