@@ -21,7 +21,7 @@ final class BackwardPass {
     static void run(Tensor root, Tensor seed, boolean retainGraph) {
         Node rootNode = root.gradFn();
         if (rootNode == null) {
-            accumulateLeaf(root, seed);
+            accumulateLeaf(root, seed, false);
             return;
         }
         Map<Node, Tensor> pending = new IdentityHashMap<>();
@@ -39,7 +39,7 @@ final class BackwardPass {
                     unused.add(g);
                 }
                 if (node.retainedOutput() != null) {
-                    accumulateLeaf(node.retainedOutput(), g);
+                    accumulateLeaf(node.retainedOutput(), g, false);
                 }
                 long made = Storage.madeSoFar();
                 Tensor[] grads = node.backward(g);
@@ -63,14 +63,11 @@ final class BackwardPass {
                     Tensor gi = toShape(node, i, grads[i], input.shape());
                     Node next = input.gradFn();
                     if (next == null) {
-                        if (ownedBy(gi, made, grads, i)) {
-                            if (buffers != null) {
-                                buffers.forget(gi);
-                            }
-                            takeOrAccumulate(input, gi);
-                        } else {
-                            accumulateLeaf(input, gi);
+                        boolean owned = ownedBy(gi, made, grads, i);
+                        if (owned && buffers != null) {
+                            buffers.forget(gi);
                         }
+                        accumulateLeaf(input, gi, owned);
                         continue;
                     }
                     Tensor before = pending.get(next);
@@ -119,20 +116,11 @@ final class BackwardPass {
         return grad.sumTo(shape);
     }
 
-    private static void accumulateLeaf(Tensor leaf, Tensor g) {
+    /** Adds g into the leaf's gradient; a leaf without one takes g itself where g is {@code owned}, else a copy. */
+    private static void accumulateLeaf(Tensor leaf, Tensor g, boolean owned) {
         Tensor current = leaf.grad();
         if (current == null) {
-            leaf.setGrad(g.copy());
-        } else {
-            current.addInPlace(g, 1f);
-        }
-    }
-
-    /** {@link #accumulateLeaf} of a gradient nothing else holds: a leaf without a gradient takes it as it is. */
-    private static void takeOrAccumulate(Tensor leaf, Tensor g) {
-        Tensor current = leaf.grad();
-        if (current == null) {
-            leaf.setGrad(g);
+            leaf.setGrad(owned ? g : g.copy());
         } else {
             current.addInPlace(g, 1f);
         }

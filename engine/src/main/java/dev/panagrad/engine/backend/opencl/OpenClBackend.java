@@ -1018,13 +1018,17 @@ public final class OpenClBackend implements Backend {
 
     // ---- batch normalisation (the math: engine.ops.BatchNormalization) --------------------------------
 
+    /** A channel's values cut into {@code count} slices of {@code length} (the last may be shorter). */
+    private record ChannelSlices(int length, int count) {
+    }
+
     /**
      * Work-groups per channel for batch norm's per-channel sums: one per channel leaves a GPU idle where
      * the channels are fewer than its compute units (16 channels on 132), so a channel's values are cut
      * into slices until every compute unit has four work-groups, each slice at least 8 values per thread.
-     * Returns the slice length; {@link #batchNormSlices} forces the count (tests).
+     * {@link #batchNormSlices} forces the count (tests).
      */
-    private int channelSliceLength(int channels, int values) {
+    private ChannelSlices channelSlices(int channels, int values) {
         Integer forced = batchNormSlices;
         int slices;
         if (forced != null) {
@@ -1034,23 +1038,22 @@ public final class OpenClBackend implements Backend {
             slices = Math.min((wanted + channels - 1) / channels, values / (8 * group));
         }
         slices = Math.max(1, Math.min(slices, values));
-        return (values + slices - 1) / slices;
+        int length = (values + slices - 1) / slices;
+        return new ChannelSlices(length, (values + length - 1) / length);
     }
 
     @Override
     public synchronized void batchNormStatistics(Storage x, int batch, int channels, int spatial, Storage mean,
                                                  Storage variance) {
         try (Op op = op()) {
-            int values = batch * spatial;
-            int length = channelSliceLength(channels, values);
-            int slices = (values + length - 1) / length;
-            int partials = slices == 1 ? -1 : op.temporary(3L * channels * slices, "batch-norm statistics of slices");
+            ChannelSlices slices = channelSlices(channels, batch * spatial);
+            int partials = slices.count() == 1 ? -1
+                    : op.temporary(3L * channels * slices.count(), "batch-norm statistics of slices");
             int mo = op.out(mean, channels >= mean.size());
             int vo = op.out(variance, channels >= variance.size());
-            kernel.bnStatisticsArgs(op.in(x), mo, vo, batch, channels, spatial, slices, length, partials);
-            op.groups(OpenClKernel.BN_STATISTICS, channels * slices);
-            if (slices > 1) {
-                kernel.bnCombineStatisticsArgs(mo, vo, slices, partials);
+            statisticsSums(op, x, batch, channels, spatial, slices, partials, mo, vo);
+            if (slices.count() > 1) {
+                kernel.bnCombineStatisticsArgs(mo, vo, slices.count(), partials);
                 op.elements(OpenClKernel.BN_COMBINE_STATISTICS, channels);
             }
         }
@@ -1067,21 +1070,29 @@ public final class OpenClBackend implements Backend {
                                                Storage scale, Storage shift) {
         try (Op op = op()) {
             int values = batch * spatial;
-            int length = channelSliceLength(channels, values);
-            int slices = (values + length - 1) / length;
-            int partials = op.temporary(3L * channels * slices, "batch-norm statistics of slices");
+            ChannelSlices slices = channelSlices(channels, values);
+            int partials = op.temporary(3L * channels * slices.count(), "batch-norm statistics of slices");
             int mo = op.out(mean, channels >= mean.size());
             int vo = op.out(variance, channels >= variance.size());
-            kernel.bnStatisticsArgs(op.in(x), mo, vo, batch, channels, spatial, slices, length, partials);
-            op.groups(OpenClKernel.BN_STATISTICS, channels * slices);
+            statisticsSums(op, x, batch, channels, spatial, slices, partials, mo, vo);
             boolean running = runningMean != null && runningVar != null;
-            kernel.bnTrainingArgs(partials, slices, mo, vo, gamma == null ? -1 : op.in(gamma),
+            kernel.bnTrainingArgs(partials, slices.count(), mo, vo, gamma == null ? -1 : op.in(gamma),
                     beta == null ? -1 : op.in(beta), eps, op.out(invStd, channels >= invStd.size()),
                     op.out(scale, channels >= scale.size()), op.out(shift, channels >= shift.size()),
                     running ? op.inOut(runningMean) : -1, running ? op.inOut(runningVar) : -1, momentum,
                     values / (values - 1f));
             op.elements(OpenClKernel.BN_TRAINING_CHANNELS, channels);
         }
+    }
+
+    /**
+     * BN_STATISTICS over x's slices: the mean and variance at {@code mo} and {@code vo} when {@code partials}
+     * is negative (one slice), else each slice's count, mean and squared deviations at {@code partials}.
+     */
+    private void statisticsSums(Op op, Storage x, int batch, int channels, int spatial, ChannelSlices slices,
+                                int partials, int mo, int vo) {
+        kernel.bnStatisticsArgs(op.in(x), mo, vo, batch, channels, spatial, slices.count(), slices.length(), partials);
+        op.groups(OpenClKernel.BN_STATISTICS, channels * slices.count());
     }
 
     /** One kernel (Backend's definition is five). */
@@ -1178,15 +1189,14 @@ public final class OpenClBackend implements Backend {
                     : op.temporary(channels, "batch-norm sum of dy");
             int sumDyXhat = gradGamma != null ? op.out(gradGamma, channels >= gradGamma.size())
                     : op.temporary(channels, "batch-norm sum of dy xhat");
-            int values = batch * spatial;
-            int length = channelSliceLength(channels, values);
-            int slices = (values + length - 1) / length;
-            int partials = slices == 1 ? 0 : op.temporary(2L * channels * slices, "batch-norm gradient sums of slices");
-            kernel.bnBackwardSumsArgs(xo, go, mo, io, sumDy, sumDyXhat, batch, channels, spatial, yo, slices, length,
-                    partials);
-            op.groups(OpenClKernel.BN_BACKWARD_SUMS, channels * slices);
-            if (slices > 1) {
-                kernel.bnCombineSumsArgs(partials, slices, sumDy, sumDyXhat);
+            ChannelSlices slices = channelSlices(channels, batch * spatial);
+            int partials = slices.count() == 1 ? 0
+                    : op.temporary(2L * channels * slices.count(), "batch-norm gradient sums of slices");
+            kernel.bnBackwardSumsArgs(xo, go, mo, io, sumDy, sumDyXhat, batch, channels, spatial, yo, slices.count(),
+                    slices.length(), partials);
+            op.groups(OpenClKernel.BN_BACKWARD_SUMS, channels * slices.count());
+            if (slices.count() > 1) {
+                kernel.bnCombineSumsArgs(partials, slices.count(), sumDy, sumDyXhat);
                 op.elements(OpenClKernel.BN_COMBINE_SUMS, channels);
             }
             if (gradX != null) {
